@@ -1,0 +1,158 @@
+# aigate — top-level build. `make help` lists the targets.
+#
+# Variables: BUILD (output dir, default build), SAN=1 (ASan+UBSan build),
+# PREFIX/DESTDIR (install), CC, WERROR (defaults to -Werror when CI is set).
+
+CC	?= cc
+BUILD	?= build
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+LIBDIR	?= $(PREFIX)/lib/aigate
+DOCDIR	?= $(PREFIX)/share/doc/aigate
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS		:= yaml-0.1 libseccomp libpcre2-8
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_CFLAGS	:= $(shell pkg-config --cflags criterion 2>/dev/null)
+CRIT_LIBS	:= $(shell pkg-config --libs criterion 2>/dev/null)
+PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
+YAML_LIBS	:= $(shell pkg-config --libs yaml-0.1 2>/dev/null)
+
+WERROR	?= $(if $(CI),-Werror,)
+WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wswitch-default -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+BASE_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DAIGATE_VERSION=\"$(VERSION)\" -I. \
+	   -fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	   $(WARN) $(WERROR) $(PKG_CFLAGS)
+LDFLAGS	?=
+BASE_LDFLAGS := -Wl,-z,relro -Wl,-z,now
+
+ifeq ($(SAN),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+BASE_LDFLAGS += -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
+
+POLICY_SRC	:= $(sort $(wildcard policy/*.c))
+LAUNCHER_SRC	:= $(sort $(wildcard launcher/*.c))
+SHIM_SRC	:= $(sort $(wildcard shim/*.c))
+UNIT_SRC	:= $(sort $(wildcard tests/unit/*.c))
+
+POLICY_OBJ	:= $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
+LAUNCHER_OBJ	:= $(LAUNCHER_SRC:%.c=$(BUILD)/obj/%.o)
+SHIM_OBJ	:= $(SHIM_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ	:= $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+
+POLICY_LIB	:= $(BUILD)/libaigate_policy.a
+AIGATE		:= $(BUILD)/aigate
+AIGATE_RUN	:= $(BUILD)/aigate-run
+SHIM		:= $(BUILD)/libaigate_shim.so
+UNIT_TESTS	:= $(BUILD)/unit-tests
+
+.PHONY: all clean test unit integration check format format-check cppcheck asan \
+	deps install uninstall bench fuzz demo help
+
+all: $(AIGATE) $(AIGATE_RUN) $(SHIM) $(POLICY_LIB)
+
+help:
+	@echo "make            build build/aigate, build/aigate-run, build/libaigate_shim.so, the policy library"
+	@echo "make demo       build, then show the sandbox at work in a throw-away project"
+	@echo "make test       build and run every test (unit + integration)"
+	@echo "make check      clang-format check, cppcheck, and the test suite under ASan+UBSan"
+	@echo "make bench      side-by-side benchmarks (installs bubblewrap for comparison when root)"
+	@echo "make fuzz       run the YAML loader fuzz target for FUZZ_SECONDS (default 60)"
+	@echo "make deps       install the Debian packages (as root) or print the apt command"
+	@echo "make install    PREFIX=/usr/local DESTDIR=..."
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Position-independent everywhere: the shim links the policy library.
+$(BUILD)/obj/%.o: BASE_CFLAGS += -fPIC
+
+$(BUILD)/obj/shim/%.o: BASE_CFLAGS += -fvisibility=hidden
+
+$(BUILD)/obj/tests/%.o: BASE_CFLAGS += $(CRIT_CFLAGS) -Wno-missing-prototypes
+
+# The embedded default policy is pulled in with .incbin; rebuild when it changes.
+$(BUILD)/obj/policy/default_policy.o: policy/default-policy.yaml
+
+$(POLICY_LIB): $(POLICY_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(AIGATE): $(LAUNCHER_OBJ) $(POLICY_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(LAUNCHER_OBJ) $(POLICY_LIB) $(PKG_LIBS)
+
+$(AIGATE_RUN): $(AIGATE)
+	ln -sf aigate $@
+
+# The shim exports nothing but its hooks (version script, hidden visibility),
+# binds every symbol at load (-z now) and never links libyaml.
+$(SHIM): $(SHIM_OBJ) $(POLICY_LIB) shim/shim.map
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
+		-o $@ $(SHIM_OBJ) $(POLICY_LIB) -ldl
+
+$(UNIT_TESTS): $(UNIT_OBJ) $(POLICY_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
+
+# make test: every test, ending with one summary line ("N passed, N failed").
+test: all $(UNIT_TESTS)
+	@BUILD=$(BUILD) tests/run-all.sh
+
+unit: $(UNIT_TESTS)
+	$(UNIT_TESTS)
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+FORMAT_FILES = $(POLICY_SRC) $(LAUNCHER_SRC) $(SHIM_SRC) $(wildcard policy/*.h launcher/*.h shim/*.h)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -I. policy launcher shim
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 WERROR=-Werror test
+
+check: format-check cppcheck asan
+
+deps:
+	@tools/deps.sh
+
+fuzz:
+	@tools/fuzz.sh
+
+bench: all
+	@BUILD=$(BUILD) tools/bench/bench.sh
+
+demo: all
+	@BUILD=$(BUILD) tools/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(AIGATE) $(DESTDIR)$(BINDIR)/aigate
+	ln -sf aigate $(DESTDIR)$(BINDIR)/aigate-run
+	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libaigate_shim.so
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aigate $(DESTDIR)$(BINDIR)/aigate-run
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(POLICY_OBJ:.o=.d) $(LAUNCHER_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

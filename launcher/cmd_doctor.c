@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_doctor.c — `aigate doctor`: the kernel features aigate needs, and how to get them. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "launcher/cli.h"
+#include "launcher/features.h"
+#include "launcher/log.h"
+
+static void row(bool ok, const char *what, const char *detail, const char *purpose)
+{
+	bool color = log_color_stdout();
+	const char *mark = ok ? (color ? "\033[32mok\033[0m     " : "ok     ")
+			      : (color ? "\033[31mmissing\033[0m" : "missing");
+	printf("  %s  %-26s %-10s %s\n", mark, what, detail, purpose);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct features f;
+	char abi[16];
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_print_help("doctor");
+		return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+
+	features_probe(&f);
+	snprintf(abi, sizeof(abi), f.landlock_abi ? "ABI %d" : "", f.landlock_abi);
+	printf("aigate %s — kernel features\n\n", AIGATE_VERSION);
+	row(f.userns, "user namespaces", "", "run as an ordinary user, lock the overmounts");
+	row(f.mountns, "mount namespaces", "", "hide deny_read paths, stub deny_exec commands");
+	row(f.pidns, "PID namespaces", "", "the sandbox cannot see or signal host processes");
+	row(f.netns, "network namespaces", "", "allow_net: all egress through aigate");
+	row(f.seccomp_notif, "seccomp user notification", "", "the supervisor: race-free exec/open checks");
+	row(f.notif_sync_wakeup, "notif SYNC_WAKE_UP", "", "fast supervisor replies (optional)");
+	row(f.landlock_abi > 0, "Landlock", abi, "write roots without namespaces (fallback)");
+	row(f.cgroup2_delegated, "cgroup v2 delegation", "", "resource_limits for the whole sandbox");
+	row(f.cgroup1_controllers, "cgroup v1 controllers", "", "resource_limits when run as root");
+	row(f.memfd_seal, "sealed memfd", "", "the immutable policy for supervisor and shim");
+
+	enum features_level level = features_level(&f);
+	printf("\nEnforcement level `aigate run` would get: %d — %s\n", level,
+	       features_level_name(level));
+	if (!f.userns)
+		printf("  fix user namespaces: %s\n", f.userns_hint);
+	if (!f.seccomp_notif)
+		printf("  fix seccomp user notification: needs Linux 5.0+ with CONFIG_SECCOMP_FILTER; "
+		       "in a container, do not block seccomp(2)\n");
+	if (!f.landlock_abi)
+		printf("  Landlock: needs Linux 5.13+ with lsm=landlock on the kernel command line\n");
+	if (!f.cgroup2_delegated && !f.cgroup1_controllers)
+		printf("  resource limits: start aigate in a systemd user scope (systemd-run --user "
+		       "--scope -p Delegate=yes …) or set AIGATE_CGROUP to a delegated cgroup\n");
+	printf("\nNote: this build implements the policy and configuration layer; `aigate run`\n"
+	       "refuses to start a command unprotected until the sandbox lands.\n");
+	return level == FEATURES_FULL ? EXIT_OK : EXIT_ERROR;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* help.c — `aigate help [COMMAND]` and every command's --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "launcher/cli.h"
+
+struct help {
+	const char *cmd;
+	const char *text;
+};
+
+static const char overview[] =
+	"Usage: aigate [-v] COMMAND [ARGS…]\n"
+	"       aigate-run CMD [ARGS…]          (same as aigate run -- CMD [ARGS…])\n"
+	"\n"
+	"A kernel-enforced sandbox for AI coding agents and CI steps.\n"
+	"\n"
+	"Commands:\n"
+	"  init [--force]                 write the default policy to ~/.aigate/config.yaml\n"
+	"  deny read PATTERN…             hide files and directories from the sandbox\n"
+	"  deny exec CMD…                 deny commands (\"curl\") or subcommands (\"kubectl delete\")\n"
+	"  deny net [--except DOMAIN…]    restrict the network to DOMAINs (none: no network)\n"
+	"  allow read|exec PATTERN…       remove deny rules\n"
+	"  allow net DOMAIN…              add domains to allow_net\n"
+	"  status [--json]                show the effective policy and where each rule comes from\n"
+	"  doctor                         check the kernel features the sandbox needs\n"
+	"  policy dump                    print the compiled policy\n"
+	"  policy check read PATH…        would the sandbox hide PATH? which rule?\n"
+	"  policy check exec -- CMD…      would the sandbox deny this command line? which rule?\n"
+	"  run [OPTIONS] [--] CMD [ARGS…] run CMD in the sandbox\n"
+	"  help [COMMAND]                 this text, or a command's\n"
+	"\n"
+	"Options:\n"
+	"  -v, --verbose    debug messages (also AIGATE_LOG_LEVEL=debug|info|warn|error)\n"
+	"  -V, --version    print the version\n"
+	"  -h, --help       print this help\n"
+	"\n"
+	"Environment: AIGATE_HOME (instead of ~/.aigate), AIGATE_LOG_LEVEL, NO_COLOR.\n"
+	"Exit codes: 0 ok, 1 error, 2 usage or configuration error; run: 125 sandbox\n"
+	"could not be built, 126 command denied or not executable, 127 not found,\n"
+	"otherwise the command's own status. See docs/configuration.md.\n";
+
+static const struct help helps[] = {
+	{ "init", "Usage: aigate init [--force]\n"
+		  "\n"
+		  "Write the default policy to ~/.aigate/config.yaml ($AIGATE_HOME/config.yaml).\n"
+		  "The same policy is built in and used while no config file exists.\n"
+		  "  -f, --force   overwrite an existing config file\n"
+		  "Exit: 0 written, 1 the file exists (without --force) or cannot be written.\n" },
+	{ "deny", "Usage: aigate deny read PATTERN…\n"
+		  "       aigate deny exec CMD…\n"
+		  "       aigate deny net [--except DOMAIN]…\n"
+		  "\n"
+		  "Add rules to the global policy (~/.aigate/config.yaml; created from the default\n"
+		  "when missing). Comments and layout of the file are kept; concurrent edits are\n"
+		  "serialised.\n"
+		  "  read PATTERN   a path pattern: \".env\" (a name at any depth of the project),\n"
+		  "                 \"secrets/\" (a directory), \"~/.ssh/\", \"/etc/shadow\", \"*.pem\"\n"
+		  "  exec CMD       \"curl\", or a subcommand rule in one argument: \"kubectl delete\"\n"
+		  "  net            with --except: only those domains are reachable; without: no\n"
+		  "                 network at all. Replaces the current allow_net list.\n"
+		  "Exit: 0 done, 2 an invalid pattern or a config file that does not load.\n" },
+	{ "allow", "Usage: aigate allow read PATTERN…\n"
+		   "       aigate allow exec CMD…\n"
+		   "       aigate allow net DOMAIN…\n"
+		   "\n"
+		   "Remove deny_read / deny_exec rules from the global policy, or add domains to\n"
+		   "allow_net. Rules that come from the project's .aigate.yaml are not touched\n"
+		   "(edit that file). Removing a rule that is not there is a warning, not an error.\n"
+		   "Exit: 0 done, 2 invalid input or a config file that does not load.\n" },
+	{ "status", "Usage: aigate status [--json]\n"
+		    "\n"
+		    "Show which policy files apply, the project root, and every effective rule with\n"
+		    "the file:line it comes from.\n"
+		    "  --json   machine-readable output\n" },
+	{ "doctor", "Usage: aigate doctor\n"
+		    "\n"
+		    "Check the kernel features aigate uses (user namespaces, seccomp user\n"
+		    "notification, Landlock, cgroups), print the enforcement level `aigate run`\n"
+		    "would get and how to fix each missing piece.\n"
+		    "Exit: 0 when full enforcement is available, 1 otherwise.\n" },
+	{ "policy", "Usage: aigate policy dump\n"
+		    "       aigate policy check read PATH…\n"
+		    "       aigate policy check exec -- CMD [ARGS…]\n"
+		    "\n"
+		    "dump: compile the effective policy into the blob the sandbox uses, pass it\n"
+		    "through a sealed memfd as `run` does, and print it back.\n"
+		    "check: say whether the policy denies reading PATH or running the command line,\n"
+		    "and which rule (file:line) decides.\n"
+		    "Exit: 0 allowed, 1 denied, 2 usage or configuration error.\n" },
+	{ "run", "Usage: aigate run [--dry-run] [--allow-degraded] [--] CMD [ARGS…]\n"
+		 "\n"
+		 "Run CMD in the sandbox. Option parsing stops at CMD: `aigate run claude\n"
+		 "--version` runs `claude --version`.\n"
+		 "  -n, --dry-run        print the policy that would apply and run nothing\n"
+		 "      --allow-degraded run even when a protection cannot be built, saying which\n"
+		 "Exit: CMD's status; 128+N when CMD dies of signal N; 125 when the sandbox cannot\n"
+		 "be built; 126 CMD denied or not executable; 127 CMD not found; 2 usage or\n"
+		 "configuration error.\n" },
+	{ "help", "Usage: aigate help [COMMAND]\n" },
+};
+
+int cli_print_help(const char *cmd)
+{
+	if (!cmd) {
+		fputs(overview, stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
+		if (strcmp(helps[i].cmd, cmd) == 0) {
+			fputs(helps[i].text, stdout);
+			return EXIT_OK;
+		}
+	}
+	return cli_usage_error(NULL, "no help for unknown command '%s'", cmd);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_usage_error("help", "too many arguments");
+	return cli_print_help(argc == 2 ? argv[1] : NULL);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blob.h — the compiled policy: one immutable, position-independent byte
+ * string (versioned header, offsets, no pointers) that the launcher writes
+ * into a sealed memfd and the supervisor and the shim map read-only, with
+ * no libyaml. Home and project root are resolved at compile time.
+ *
+ * Layout (all integers little-endian host order, offsets from the blob start):
+ *   header | rules[] per list | u32 word offsets for exec rules | masks[] | strings
+ * policy_blob_open() checks every offset and length before any accessor
+ * trusts them, so a corrupted or truncated blob is refused, never followed.
+ */
+#ifndef AIGATE_BLOB_H
+#define AIGATE_BLOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/argvmatch.h"
+#include "policy/pathmatch.h"
+#include "policy/policy.h"
+
+#define POLICY_BLOB_MAGIC   "AIGATEPB"
+#define POLICY_BLOB_VERSION 1
+#define POLICY_BLOB_MAX	    (64u << 20)
+
+enum policy_blob_list {
+	POLICY_BLOB_DENY_READ,
+	POLICY_BLOB_DENY_EXEC,
+	POLICY_BLOB_ALLOW_NET,
+	POLICY_BLOB_ALLOW_WRITE,
+	POLICY_BLOB_PASS_ENV,
+	POLICY_BLOB_DENY_ENV,
+	POLICY_BLOB_MASK_PRESETS,
+	POLICY_BLOB_NLISTS,
+};
+
+/* Header flags. */
+#define POLICY_BLOB_F_ALLOW_NET_SET (1u << 0) /* allow_net present: the network is restricted */
+
+struct policy_blob_section {
+	uint32_t off;
+	uint32_t count;
+};
+
+struct policy_blob_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;	 /* whole blob, bytes */
+	uint32_t flags;
+	uint32_t nfiles;
+	uint32_t files_off; /* u32[nfiles] string offsets: origin file display names */
+	uint32_t home_off;  /* string */
+	uint32_t root_off;  /* string */
+	uint32_t strings_off;
+	uint32_t strings_size;
+	uint32_t max_cpu_percent; /* 0 = unset */
+	uint64_t max_memory;	  /* bytes, 0 = unset */
+	uint32_t max_pids;	  /* 0 = unset */
+	uint32_t reserved;
+	struct policy_blob_section lists[POLICY_BLOB_NLISTS]; /* struct policy_blob_rule[] */
+	struct policy_blob_section masks;		      /* struct policy_blob_mask[] */
+};
+
+struct policy_blob_rule {
+	uint32_t text_off; /* the rule as written */
+	uint32_t file;	   /* origin: index into files */
+	uint32_t line;
+	uint32_t col;
+	uint32_t glob_off; /* path rules: pattern body (string); exec rules: u32[nwords] */
+	uint32_t glob_len; /* path rules: body length; exec rules: nwords */
+	uint8_t anchor;	   /* path rules: enum pathmatch_anchor */
+	uint8_t dir_only;
+	uint8_t literal;
+	uint8_t reserved;
+};
+
+struct policy_blob_mask {
+	uint32_t name_off; /* may be 0: unnamed */
+	uint32_t regex_off;
+	uint32_t show_prefix;
+	uint32_t case_insensitive;
+	uint32_t file, line, col;
+};
+
+/* A validated view of a blob. Valid while the memory it points to is. */
+struct policy_blob {
+	const uint8_t *base;
+	size_t size;
+	const struct policy_blob_header *hdr;
+	struct pathmatch_env env;
+};
+
+/**
+ * policy_compile() - compile the effective policy @p into a new blob,
+ * resolving "~" against @home and relative rules against @root (both
+ * absolute; they are normalised here). Returns 0 and a malloc'd blob in
+ * *@ret_data / *@ret_size (free() it), or -EINVAL (a rule that does not
+ * compile: should not happen after policy_load_buffer()), -E2BIG, -ENOMEM.
+ */
+int policy_compile(const struct policy *p, const char *home, const char *root, void **ret_data,
+		   size_t *ret_size);
+
+/**
+ * policy_blob_open() - validate @size bytes at @data and fill @ret. Returns
+ * 0, or -EBADMSG (bad magic, version, offsets, unterminated strings).
+ */
+int policy_blob_open(const void *data, size_t size, struct policy_blob *ret);
+
+/**
+ * policy_blob_map_fd() - map a sealed memfd read-only and open it. Refuses
+ * (-EPERM) an fd that is not sealed against writes, growth and shrinking:
+ * the supervisor and the shim must judge with exactly the policy the
+ * launcher wrote. On success the mapping lives until process exit.
+ */
+int policy_blob_map_fd(int fd, struct policy_blob *ret);
+
+/** policy_blob_str() - the NUL-terminated string at @off ("" for 0). */
+const char *policy_blob_str(const struct policy_blob *b, uint32_t off);
+
+/** policy_blob_count() / policy_blob_rule() - the rules of a list. */
+uint32_t policy_blob_count(const struct policy_blob *b, enum policy_blob_list list);
+const struct policy_blob_rule *policy_blob_rule(const struct policy_blob *b,
+						enum policy_blob_list list, uint32_t i);
+
+/** policy_blob_path_rule() - the pathmatch view of path rule @r. */
+struct pathmatch_rule policy_blob_path_rule(const struct policy_blob *b,
+					    const struct policy_blob_rule *r);
+
+/** policy_blob_exec_words() - fill @words with exec rule @r's words; returns the count. */
+size_t policy_blob_exec_words(const struct policy_blob *b, const struct policy_blob_rule *r,
+			      const char *words[ARGVMATCH_MAX_WORDS]);
+
+/**
+ * policy_blob_match_path() - index of the first rule of path list @list
+ * (DENY_READ, ALLOW_WRITE) matching @path (absolute; normalised here), or
+ * -1 when none does; -ENAMETOOLONG / -EINVAL for a path that cannot be
+ * normalised (callers deny: a path we cannot judge is not allowed).
+ */
+int policy_blob_match_path(const struct policy_blob *b, enum policy_blob_list list,
+			   const char *path, bool is_dir);
+
+/**
+ * policy_blob_match_exec() - index of the first deny_exec rule matching
+ * what @argv (@argc words) would run, or -1. When @ret_inv is not NULL the
+ * matching invocation is copied there (its strings point into @argv or
+ * @scratch). @scratch is caller storage (a stack variable is fine).
+ */
+int policy_blob_match_exec(const struct policy_blob *b, const char *const *argv, size_t argc,
+			   struct argvmatch_scratch *scratch, struct argvmatch_invocation *ret_inv);
+
+/** policy_blob_origin() - "file:line" of rule @r into @buf. */
+void policy_blob_origin(const struct policy_blob *b, const struct policy_blob_rule *r, char *buf,
+			size_t bufsz);
+
+#endif

@@ -1,0 +1,234 @@
+# shellcheck shell=bash
+# lib.sh — helpers for aigate's integration tests. Sourced by run.sh and,
+# through it, by every tests/integration/test_*.sh file.
+#
+# Each case runs in its own subshell with a fresh temporary directory:
+#   $T                 the case's directory (mktemp -d under /tmp)
+#   $T/home            HOME of every aigate invocation
+#   $AG_HOME           AIGATE_HOME = $T/home/.aigate (not created: init makes it)
+#   $CFG               $AG_HOME/config.yaml
+#   $PROJ              $T/proj, a git work tree, the default working directory
+# aigate always runs as an unprivileged user: when the suite runs as root,
+# through setpriv as the system user aigate-test; otherwise as the caller.
+# Every invocation gets a clean environment (env -i), so nothing from the
+# developer's shell (AIGATE_HOME, AIGATE_LOG_LEVEL, TERM) changes a result.
+#
+# Assertions print the command, what was expected, what happened and the
+# captured stdout/stderr, then end the case (exit 1): like Criterion's
+# cr_assert, the first failure ends the case, so later checks never report
+# consequences of an earlier failure.
+
+TEST_USER=aigate-test
+CLEAN_PATH=/usr/local/bin:/usr/bin:/bin
+
+# ---- the unprivileged user ------------------------------------------------
+
+# Create the test user once, idempotently; several runners may race here.
+ensure_test_user() {
+	if [ "$(id -u)" -ne 0 ]; then
+		TEST_UID=$(id -u)
+		TEST_GID=$(id -g)
+		AS_USER=()
+		return 0
+	fi
+	if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+		# --user-group: its own group of the same name.
+		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin \
+			"$TEST_USER" >/dev/null 2>&1 || id -u "$TEST_USER" >/dev/null 2>&1 || {
+			echo "cannot create the test user $TEST_USER" >&2
+			return 1
+		}
+	fi
+	TEST_UID=$(id -u "$TEST_USER")
+	TEST_GID=$(id -g "$TEST_USER")
+	AS_USER=(setpriv "--reuid=$TEST_UID" "--regid=$TEST_GID" --clear-groups --)
+}
+
+# ---- per-case setup and cleanup ---------------------------------------------
+
+# Called by the runner inside the case's subshell, before the test function.
+case_setup() {
+	ensure_test_user || exit 1
+	T=$(mktemp -d /tmp/aigate-it.XXXXXXXX) || exit 1
+	# The trap runs when the case's subshell exits, whether it passed or not.
+	trap 'case_cleanup' EXIT
+	HOME_DIR=$T/home
+	AG_HOME=$HOME_DIR/.aigate
+	CFG=$AG_HOME/config.yaml
+	PROJ=$T/proj
+	OUT=$T/.stdout
+	ERR=$T/.stderr
+	CWD=$PROJ
+	AG_ENV=()
+	LAST_CMD=
+	mkdir -p "$HOME_DIR" "$PROJ"
+	git init -q "$PROJ" || exit 1
+	fix_owner
+}
+
+case_cleanup() {
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		chmod -R u+rwX "$T" 2>/dev/null
+		rm -rf "$T"
+	fi
+}
+
+# Give everything under $T to the test user (files written by the test as root).
+fix_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R "$TEST_UID:$TEST_GID" "$T"
+	fi
+}
+
+# write_file PATH < content — create parent directories, write, hand to the test user.
+write_file() {
+	mkdir -p "$(dirname "$1")"
+	cat >"$1"
+	fix_owner
+}
+
+# write_cfg < content — the global config ($CFG).
+write_cfg() {
+	write_file "$CFG"
+	chmod 0600 "$CFG"
+}
+
+# ---- running aigate ---------------------------------------------------------
+
+# ag_exec CMD ARGS… — run CMD (an aigate binary path) as the test user in $CWD
+# with the clean environment; no capture. Extra variables: AG_ENV=(NAME=value …).
+ag_exec() {
+	local bin=$1
+	shift
+	(
+		cd "$CWD" || exit 99
+		exec env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" AIGATE_HOME="$AG_HOME" NO_COLOR=1 \
+			LANG=C.UTF-8 "${AG_ENV[@]}" "${AS_USER[@]}" "$bin" "$@"
+	)
+}
+
+# ag ARGS… — run aigate, capture stdout in $OUT, stderr in $ERR, status in $STATUS.
+ag() {
+	ag_bin "$AIGATE" "$@"
+}
+
+# ag_bin BIN ARGS… — the same with another binary name (the aigate-run symlink).
+ag_bin() {
+	local bin=$1
+	shift
+	LAST_CMD="(cd ${CWD#"$T"/}) $(basename "$bin")$(printf ' %q' "$@")"
+	ag_exec "$bin" "$@" >"$OUT" 2>"$ERR"
+	STATUS=$?
+}
+
+# ag_in DIR ARGS… — ag with DIR as the working directory for this call only.
+ag_in() {
+	local dir=$1 saved=$CWD
+	shift
+	CWD=$dir
+	ag "$@"
+	CWD=$saved
+}
+
+# ---- assertions ---------------------------------------------------------------
+
+show_file() {
+	local label=$1 file=$2
+	if [ ! -e "$file" ]; then
+		echo "    --- $label: (missing)"
+	elif [ ! -s "$file" ]; then
+		echo "    --- $label: (empty)"
+	else
+		echo "    --- $label:"
+		sed -e 's/^/    | /' "$file" | head -n 60
+	fi
+}
+
+# fail MESSAGE… — print the diagnostic with the last command's output and end the case.
+fail() {
+	{
+		echo "    assertion failed: $*"
+		[ -n "${BASH_LINENO[1]:-}" ] && echo "    at ${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}"
+		if [ -n "${LAST_CMD:-}" ]; then
+			echo "    last command: $LAST_CMD"
+			echo "    exit status: ${STATUS:-?}"
+			show_file stdout "$OUT"
+			show_file stderr "$ERR"
+		fi
+	} >&2
+	exit 1
+}
+
+# skip REASON — the case cannot run here; the reason is printed.
+skip() {
+	echo "$*" >"${SKIP_FILE:-/dev/stderr}"
+	exit 77
+}
+
+assert_status() {
+	[ "${STATUS:-}" = "$1" ] || fail "exit status: expected $1, got ${STATUS:-none}"
+}
+
+assert_stdout_contains() {
+	grep -qF -- "$1" "$OUT" || fail "stdout should contain: $1"
+}
+
+assert_stdout_not_contains() {
+	! grep -qF -- "$1" "$OUT" || fail "stdout should not contain: $1"
+}
+
+assert_stderr_contains() {
+	grep -qF -- "$1" "$ERR" || fail "stderr should contain: $1"
+}
+
+assert_stderr_not_contains() {
+	! grep -qF -- "$1" "$ERR" || fail "stderr should not contain: $1"
+}
+
+assert_stdout_empty() {
+	[ ! -s "$OUT" ] || fail "stdout should be empty"
+}
+
+assert_stderr_empty() {
+	[ ! -s "$ERR" ] || fail "stderr should be empty"
+}
+
+assert_file_contains() {
+	[ -f "$1" ] || fail "file $1 does not exist (should contain: $2)"
+	grep -qF -- "$2" "$1" || {
+		show_file "$1" "$1" >&2
+		fail "file $1 should contain: $2"
+	}
+}
+
+assert_file_not_contains() {
+	[ -f "$1" ] || fail "file $1 does not exist"
+	! grep -qF -- "$2" "$1" || {
+		show_file "$1" "$1" >&2
+		fail "file $1 should not contain: $2"
+	}
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "expected '$2', got '$1'${3:+ ($3)}"
+}
+
+# ---- small helpers ------------------------------------------------------------
+
+# The line of `  - "VALUE"` in the default policy: origins say "(built-in default):LINE".
+default_line() {
+	grep -n -F -x -- "  - \"$1\"" "$ROOT/policy/default-policy.yaml" | head -n1 | cut -d: -f1
+}
+
+checksum() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+file_mode() {
+	stat -c %a "$1"
+}
+
+# ag_json_py EXPR — evaluate a Python expression on status --json output (as `j`).
+json_eval() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1"
+}

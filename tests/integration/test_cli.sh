@@ -1,0 +1,209 @@
+# shellcheck shell=bash
+# test_cli.sh — the command line itself: version, help, usage errors, aigate-run.
+
+COMMANDS="init deny allow status doctor policy run"
+
+test_version_option() {
+	local v
+	v=$(cat "$ROOT/VERSION")
+	ag --version
+	assert_status 0
+	assert_eq "$(cat "$OUT")" "aigate $v" "stdout of --version"
+	assert_stderr_empty
+	ag -V
+	assert_status 0
+	assert_eq "$(cat "$OUT")" "aigate $v" "stdout of -V"
+}
+
+test_version_command() {
+	ag version
+	assert_status 0
+	assert_eq "$(cat "$OUT")" "aigate $(cat "$ROOT/VERSION")" "stdout of version"
+	assert_stderr_empty
+}
+
+test_help_overview() {
+	ag help
+	assert_status 0
+	assert_stdout_contains "Usage: aigate [-v] COMMAND"
+	assert_stdout_contains "Exit codes: 0 ok, 1 error, 2 usage or configuration error"
+	for c in init deny allow status doctor "policy dump" "policy check read" run; do
+		assert_stdout_contains "  $c"
+	done
+	ag --help
+	assert_status 0
+	assert_stdout_contains "Usage: aigate [-v] COMMAND"
+	ag -h
+	assert_status 0
+	assert_stdout_contains "Usage: aigate [-v] COMMAND"
+}
+
+test_help_deny() {
+	ag help deny
+	assert_status 0
+	assert_stdout_contains "Usage: aigate deny read PATTERN"
+	assert_stdout_contains "aigate deny net [--except DOMAIN]"
+	assert_stderr_empty
+}
+
+test_help_unknown_command() {
+	ag help frobnicate
+	assert_status 2
+	assert_stderr_contains "no help for unknown command 'frobnicate'"
+	assert_stdout_empty
+}
+
+# Every command answers --help with its usage on stdout and exit 0.
+test_help_option_every_command() {
+	local c
+	for c in $COMMANDS; do
+		ag "$c" --help
+		assert_status 0
+		assert_stdout_contains "Usage: aigate $c"
+		assert_stderr_empty
+		ag "$c" -h
+		assert_status 0
+		assert_stdout_contains "Usage: aigate $c"
+	done
+}
+
+# `help` is a command like the others: `aigate help --help` is its usage.
+test_help_option_on_help() {
+	ag help --help
+	assert_status 0
+	assert_stdout_contains "Usage: aigate help [COMMAND]"
+	assert_stderr_empty
+}
+
+test_unknown_command() {
+	ag frobnicate
+	assert_status 2
+	assert_stderr_contains "aigate: error: unknown command 'frobnicate'"
+	assert_stderr_contains "Try 'aigate --help'."
+	assert_stdout_empty
+}
+
+test_unknown_global_option() {
+	ag --frobnicate status
+	assert_status 2
+	assert_stderr_contains "unknown option '--frobnicate'"
+	assert_stdout_empty
+}
+
+# Every command refuses an unknown option with exit 2 and a pointer to its --help.
+test_unknown_option_every_command() {
+	local c
+	for c in init deny allow status doctor policy run; do
+		ag "$c" --frobnicate
+		assert_status 2
+		assert_stderr_contains "unknown option '--frobnicate'"
+		assert_stderr_contains "Try 'aigate $c --help'."
+		assert_stdout_empty
+	done
+	# help takes a command name, not options: an unknown one is still a usage error.
+	ag help --frobnicate
+	assert_status 2
+	assert_stdout_empty
+	# Kinds of deny/allow take no options either.
+	ag deny read --frobnicate
+	assert_status 2
+	assert_stderr_contains "unknown option '--frobnicate'"
+	ag deny net --frobnicate
+	assert_status 2
+	assert_stderr_contains "unknown option '--frobnicate'"
+	[ ! -e "$CFG" ] || fail "a usage error must not create $CFG"
+}
+
+test_no_command() {
+	ag
+	assert_status 2
+	assert_stdout_contains "Usage: aigate [-v] COMMAND"
+}
+
+test_unexpected_arguments() {
+	ag status extra
+	assert_status 2
+	assert_stderr_contains "unexpected argument 'extra'"
+	ag init extra
+	assert_status 2
+	assert_stderr_contains "unexpected argument 'extra'"
+	ag doctor extra
+	assert_status 2
+	assert_stderr_contains "unexpected argument 'extra'"
+	ag policy dump extra
+	assert_status 2
+	assert_stderr_contains "unexpected argument 'extra'"
+	ag help deny extra
+	assert_status 2
+	assert_stderr_contains "too many arguments"
+	[ ! -e "$CFG" ] || fail "a usage error must not create $CFG"
+}
+
+test_missing_subcommands() {
+	ag deny
+	assert_status 2
+	assert_stderr_contains "missing what to deny"
+	ag allow
+	assert_status 2
+	assert_stderr_contains "missing what to allow"
+	ag deny write x
+	assert_status 2
+	assert_stderr_contains "unknown kind 'write'"
+	ag deny read
+	assert_status 2
+	assert_stderr_contains "deny read needs at least one pattern"
+	ag allow net
+	assert_status 2
+	assert_stderr_contains "allow net needs at least one domain"
+	ag policy
+	assert_status 2
+	assert_stderr_contains "missing subcommand"
+	ag policy frob
+	assert_status 2
+	assert_stderr_contains "unknown subcommand 'frob'"
+	ag policy check
+	assert_status 2
+	ag policy check write x
+	assert_status 2
+	assert_stderr_contains "unknown check 'write'"
+	ag policy check exec --
+	assert_status 2
+	assert_stderr_contains "check exec needs a command"
+	[ ! -e "$CFG" ] || fail "a usage error must not create $CFG"
+}
+
+test_run_without_command() {
+	ag run
+	assert_status 2
+	assert_stderr_contains "missing the command to run"
+	ag run --
+	assert_status 2
+	assert_stderr_contains "missing the command to run"
+	ag run --allow-degraded
+	assert_status 2
+	assert_stderr_contains "missing the command to run"
+}
+
+# aigate-run CMD… is aigate run -- CMD…: here that means the fail-closed refusal.
+test_aigate_run_symlink() {
+	local link=$ROOT/$BUILD/aigate-run
+	case "$BUILD" in /*) link=$BUILD/aigate-run ;; esac
+	if [ ! -e "$link" ]; then
+		# `make build/aigate` does not make the link; make one next to the case.
+		mkdir -p "$T/bin"
+		ln -s "$AIGATE" "$T/bin/aigate-run"
+		link=$T/bin/aigate-run
+	fi
+	ag_bin "$link" true
+	assert_status 125
+	assert_stderr_contains "refusing to run 'true' unprotected"
+	assert_stdout_empty
+	# Its own options belong to CMD: --help is CMD's argument, not aigate's.
+	ag_bin "$link" --help
+	assert_status 125
+	assert_stderr_contains "refusing to run '--help' unprotected"
+	assert_stdout_not_contains "Usage:"
+	ag_bin "$link"
+	assert_status 2
+	assert_stderr_contains "missing the command to run"
+}

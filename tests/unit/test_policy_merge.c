@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* test_policy_merge.c — a project file can tighten the global policy, never loosen it. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+struct merged {
+	struct policy *p;
+	struct policy_diags w;
+};
+
+static void merge(const char *global, const char *project, struct merged *out)
+{
+	struct policy_diag d;
+	struct policy *g = policy_new(), *pr = policy_new();
+	cr_assert_eq(policy_load_buffer(g, global, strlen(global), "~/.aigate/config.yaml", &d), 0,
+		     "%s", d.msg);
+	cr_assert_eq(policy_load_buffer(pr, project, strlen(project), ".aigate.yaml", &d), 0, "%s",
+		     d.msg);
+	memset(&out->w, 0, sizeof(out->w));
+	cr_assert_eq(policy_merge_project(g, pr, &out->w), 0);
+	policy_free(pr);
+	out->p = g;
+}
+
+static bool warned(const struct merged *m, const char *fragment, unsigned line)
+{
+	for (size_t i = 0; i < m->w.n; i++)
+		if (strstr(m->w.items[i].msg, fragment) && m->w.items[i].line == line &&
+		    strcmp(m->w.items[i].file, ".aigate.yaml") == 0)
+			return true;
+	return false;
+}
+
+Test(merge, deny_rules_are_added_with_their_origin)
+{
+	struct merged m;
+	merge("deny_read: [.env]\n", "deny_read:\n  - terraform.tfstate\n", &m);
+	cr_assert_eq(m.p->deny_read.n, 2);
+	char buf[128];
+	policy_origin_format(m.p, m.p->deny_read.items[1].origin, buf, sizeof(buf));
+	cr_expect_str_eq(buf, ".aigate.yaml:2");
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
+Test(merge, allow_net_domains_need_opt_in)
+{
+	struct merged m;
+	merge("allow_net: [api.github.com]\n", "allow_net:\n  - evil.example\n", &m);
+	cr_expect_eq(m.p->allow_net.n, 1, "the project must not widen the network");
+	cr_expect(warned(&m, "loosen", 2), "warning names .aigate.yaml:2");
+	policy_free(m.p);
+
+	merge("allow_net: [api.github.com]\nproject_may_extend: [allow_net]\n",
+	      "allow_net:\n  - registry.npmjs.org\n", &m);
+	cr_expect_eq(m.p->allow_net.n, 2);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
+Test(merge, allow_net_on_unrestricted_global_only_restricts)
+{
+	struct merged m;
+	merge("deny_read: []\n", "allow_net: [api.github.com]\n", &m);
+	cr_expect(m.p->allow_net.present, "host network becomes an allowlist");
+	cr_expect_eq(m.p->allow_net.n, 1);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+
+	/* An empty project list on an unrestricted global means: no network. */
+	merge("deny_read: []\n", "allow_net: []\n", &m);
+	cr_expect(m.p->allow_net.present);
+	cr_expect_eq(m.p->allow_net.n, 0);
+	policy_free(m.p);
+}
+
+Test(merge, limits_may_only_go_down)
+{
+	struct merged m;
+	merge("resource_limits:\n  max_memory: 4G\n  max_pids: 1000\n",
+	      "resource_limits:\n  max_memory: 8G\n  max_pids: 100\n", &m);
+	cr_expect_eq(m.p->max_memory.value, 4ull << 30, "raise ignored");
+	cr_expect(warned(&m, "raise", 2));
+	cr_expect_eq(m.p->max_pids.value, 100, "lowering accepted");
+	policy_free(m.p);
+
+	/* A limit the global leaves unset can be set by the project: that only tightens. */
+	merge("deny_read: []\n", "resource_limits:\n  max_pids: 50\n", &m);
+	cr_expect_eq(m.p->max_pids.value, 50);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
+Test(merge, loosening_fields_are_refused)
+{
+	struct merged m;
+	merge("user: ai-runner\nallow_write: [\"~/.cache/\"]\n",
+	      "user: root\nallow_write:\n  - \"~/\"\npass_env: [SSH_AUTH_SOCK]\n"
+	      "project_may_extend: [allow_net]\n",
+	      &m);
+	cr_expect_str_eq(m.p->user.value, "ai-runner");
+	cr_expect(warned(&m, "global config", 1), "user");
+	cr_expect_eq(m.p->allow_write.n, 1);
+	cr_expect(warned(&m, "loosen", 3), "allow_write");
+	cr_expect_eq(m.p->pass_env.n, 0);
+	cr_expect(warned(&m, "loosen", 4), "pass_env");
+	cr_expect_eq(m.p->project_may_extend.n, 0);
+	cr_expect(warned(&m, "global config", 5), "project_may_extend");
+	policy_free(m.p);
+}
+
+Test(merge, masks_and_exec_rules_union)
+{
+	struct merged m;
+	merge("deny_exec: [curl]\nmask_stdout:\n  presets: [openai]\n",
+	      "deny_exec: [\"git push\", curl]\nmask_stdout:\n  presets: [github]\n  patterns:\n"
+	      "    - regex: \"tok-[0-9]{8}\"\n",
+	      &m);
+	cr_expect_eq(m.p->deny_exec.n, 2);
+	cr_expect_eq(m.p->mask_presets.n, 2);
+	cr_expect_eq(m.p->mask_patterns.n, 1);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}

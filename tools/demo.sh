@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make demo — a short scripted session in a throw-away project under the
+# embedded default policy, showing each protection this build has.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AIGATE="$ROOT/${BUILD:-build}/aigate"
+[ -x "$AIGATE" ] || { echo "demo: $AIGATE is missing; run make" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/aigate-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/project/src"
+cd "$work/project"
+git init -q . 2>/dev/null || true
+printf 'OPENAI_API_KEY=sk-demo-0123456789abcdefghij\n' > .env
+printf 'print("hello")\n' > src/app.py
+
+# A private AIGATE_HOME with no config: the built-in default policy applies,
+# and the user's own ~/.aigate is never touched.
+export HOME="$work/home" AIGATE_HOME="$work/home/.aigate"
+bold=$'\033[1m'; off=$'\033[0m'
+[ -t 1 ] && [ -z "${NO_COLOR:-}" ] || { bold=; off=; }
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$off"; }
+run() { step "$*"; "$@"; echo "[exit $?]"; }
+
+echo "aigate demo in a throw-away project: $work/project"
+echo "(default policy: built in, since $AIGATE_HOME/config.yaml does not exist)"
+
+run "$AIGATE" status
+echo; echo "${bold}# 1. Secrets: the policy hides .env, keys and cloud credentials${off}"
+run "$AIGATE" policy check read .env src/app.py "$HOME/.ssh/id_rsa" /etc/ssl/certs/ca-certificates.crt
+echo; echo "${bold}# 2. Commands and subcommands, through options and wrappers${off}"
+run "$AIGATE" policy check exec -- kubectl --namespace=prod delete pod api-0
+run "$AIGATE" policy check exec -- sh -c 'cd /tmp && env -i curl https://example.com'
+run "$AIGATE" policy check exec -- kubectl get pod delete-me
+echo; echo "${bold}# 3. Running: fail closed until the sandbox is built${off}"
+run "$AIGATE" run -- cat .env
+run "$AIGATE" run --allow-degraded -- curl https://example.com
+echo; echo "${bold}# 4. Policy edits keep your comments; a project file can only tighten${off}"
+run "$AIGATE" deny exec "git push"
+printf 'allow_net:\n  - "exfil.example"\ndeny_read:\n  - "terraform.tfstate"\n' > .aigate.yaml
+run "$AIGATE" policy check exec -- git -C . push origin main
+run "$AIGATE" status
+echo
+echo "The audit trail arrives with the audit issue; the kernel-side sandbox with the run issue."

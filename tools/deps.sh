@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make deps — install the Debian packages aigate builds and tests with.
+# As root: installs them. Otherwise: prints the exact apt command.
+set -euo pipefail
+
+# Build: compiler, pkg-config and the four libraries (see README.md).
+# Tests: git (project-root detection), python3 (JSON checks), util-linux
+# (setpriv, to run the sandbox as an unprivileged user), passwd (useradd).
+# make check: clang-format, cppcheck.
+PKGS=(build-essential pkg-config libyaml-dev libseccomp-dev libpcre2-dev libcriterion-dev
+      git python3 util-linux passwd clang-format cppcheck)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages; run as root:"
+	echo "  sudo apt-get update && sudo ${cmd[*]}"
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+"${cmd[@]}"
