@@ -53,7 +53,9 @@ AIGATE_RUN	:= $(BUILD)/aigate-run
 SHIM		:= $(BUILD)/libaigate_shim.so
 UNIT_TESTS	:= $(BUILD)/unit-tests
 
-.PHONY: all clean test unit integration check format format-check cppcheck asan \
+all: | check-pkgconfig
+
+.PHONY: ensure-deps run-tests run-demo check-pkgconfig all clean test unit integration check format format-check cppcheck asan \
 	deps install uninstall bench fuzz demo help
 
 all: $(AIGATE) $(AIGATE_RUN) $(SHIM) $(POLICY_LIB)
@@ -67,6 +69,9 @@ help:
 	@echo "make fuzz       run the YAML loader fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make deps       install the Debian packages (as root) or print the apt command"
 	@echo "make install    PREFIX=/usr/local DESTDIR=..."
+
+check-pkgconfig:
+	@pkg-config --exists $(PKGS) || { echo "aigate: missing build dependencies ($(PKGS)); run 'make deps'" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,8 +107,17 @@ $(SHIM): $(SHIM_OBJ) $(POLICY_LIB) shim/shim.map
 $(UNIT_TESTS): $(UNIT_OBJ) $(POLICY_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
 
+# make test / make demo work on a fresh clone: they install missing Debian
+# packages first (as root; otherwise they print the apt command), then
+# re-enter make so pkg-config sees the newly installed libraries.
+ensure-deps:
+	@tools/deps.sh --auto
+
 # make test: every test, ending with one summary line ("N passed, N failed").
-test: all $(UNIT_TESTS)
+test: ensure-deps
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: all $(UNIT_TESTS)
 	@BUILD=$(BUILD) tests/run-all.sh
 
 unit: $(UNIT_TESTS)
@@ -125,7 +139,7 @@ cppcheck:
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -I. policy launcher shim
 
 asan:
-	$(MAKE) BUILD=build-asan SAN=1 WERROR=-Werror test
+	$(MAKE) BUILD=build-asan SAN=1 WERROR=-Werror run-tests
 
 check: format-check cppcheck asan
 
@@ -138,7 +152,10 @@ fuzz:
 bench: all
 	@BUILD=$(BUILD) tools/bench/bench.sh
 
-demo: all
+demo: ensure-deps
+	@$(MAKE) --no-print-directory run-demo
+
+run-demo: all
 	@BUILD=$(BUILD) tools/demo.sh
 
 install: all

@@ -9,8 +9,8 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_ERROR = 1,	 /* an operation failed; `policy check`: something is denied */
-	EXIT_USAGE = 2,	 /* bad usage or a configuration error */
+	EXIT_ERROR = 1,	    /* an operation failed; `policy check`: something is denied */
+	EXIT_USAGE = 2,	    /* bad usage or a configuration error */
 	EXIT_SANDBOX = 125, /* run: aigate could not build the sandbox */
 	EXIT_CANNOT_RUN = 126,
 	EXIT_NOT_FOUND = 127,

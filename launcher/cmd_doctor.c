@@ -38,10 +38,12 @@ int cmd_doctor(int argc, char **argv)
 	row(f.mountns, "mount namespaces", "", "hide deny_read paths, stub deny_exec commands");
 	row(f.pidns, "PID namespaces", "", "the sandbox cannot see or signal host processes");
 	row(f.netns, "network namespaces", "", "allow_net: all egress through aigate");
-	row(f.seccomp_notif, "seccomp user notification", "", "the supervisor: race-free exec/open checks");
+	row(f.seccomp_notif, "seccomp user notification", "",
+	    "the supervisor: race-free exec/open checks");
 	row(f.notif_sync_wakeup, "notif SYNC_WAKE_UP", "", "fast supervisor replies (optional)");
 	row(f.landlock_abi > 0, "Landlock", abi, "write roots without namespaces (fallback)");
-	row(f.cgroup2_delegated, "cgroup v2 delegation", "", "resource_limits for the whole sandbox");
+	row(f.cgroup2_delegated, "cgroup v2 delegation", "",
+	    "resource_limits for the whole sandbox");
 	row(f.cgroup1_controllers, "cgroup v1 controllers", "", "resource_limits when run as root");
 	row(f.memfd_seal, "sealed memfd", "", "the immutable policy for supervisor and shim");
 
@@ -51,12 +53,15 @@ int cmd_doctor(int argc, char **argv)
 	if (!f.userns)
 		printf("  fix user namespaces: %s\n", f.userns_hint);
 	if (!f.seccomp_notif)
-		printf("  fix seccomp user notification: needs Linux 5.0+ with CONFIG_SECCOMP_FILTER; "
+		printf("  fix seccomp user notification: needs Linux 5.0+ with "
+		       "CONFIG_SECCOMP_FILTER; "
 		       "in a container, do not block seccomp(2)\n");
 	if (!f.landlock_abi)
-		printf("  Landlock: needs Linux 5.13+ with lsm=landlock on the kernel command line\n");
+		printf("  Landlock: needs Linux 5.13+ with lsm=landlock on the kernel command "
+		       "line\n");
 	if (!f.cgroup2_delegated && !f.cgroup1_controllers)
-		printf("  resource limits: start aigate in a systemd user scope (systemd-run --user "
+		printf("  resource limits: start aigate in a systemd user scope (systemd-run "
+		       "--user "
 		       "--scope -p Delegate=yes …) or set AIGATE_CGROUP to a delegated cgroup\n");
 	printf("\nNote: this build implements the policy and configuration layer; `aigate run`\n"
 	       "refuses to start a command unprotected until the sandbox lands.\n");

@@ -20,9 +20,12 @@
 #include "policy/util.h"
 
 static const char *const list_names[POLICY_BLOB_NLISTS] = {
-	[POLICY_BLOB_DENY_READ] = "deny_read",	 [POLICY_BLOB_DENY_EXEC] = "deny_exec",
-	[POLICY_BLOB_ALLOW_NET] = "allow_net",	 [POLICY_BLOB_ALLOW_WRITE] = "allow_write",
-	[POLICY_BLOB_PASS_ENV] = "pass_env",	 [POLICY_BLOB_DENY_ENV] = "deny_env",
+	[POLICY_BLOB_DENY_READ] = "deny_read",
+	[POLICY_BLOB_DENY_EXEC] = "deny_exec",
+	[POLICY_BLOB_ALLOW_NET] = "allow_net",
+	[POLICY_BLOB_ALLOW_WRITE] = "allow_write",
+	[POLICY_BLOB_PASS_ENV] = "pass_env",
+	[POLICY_BLOB_DENY_ENV] = "deny_env",
 	[POLICY_BLOB_MASK_PRESETS] = "mask_stdout.presets",
 };
 
@@ -81,7 +84,8 @@ static int dump(const struct policy_blob *b, size_t size)
 			policy_blob_origin(b, r, origin, sizeof(origin));
 			printf("  - %-28s", policy_blob_str(b, r->text_off));
 			if (l == POLICY_BLOB_DENY_READ || l == POLICY_BLOB_ALLOW_WRITE) {
-				printf(" %s%s%s", anchor_name(r->anchor), r->dir_only ? ", directory" : "",
+				printf(" %s%s%s", anchor_name(r->anchor),
+				       r->dir_only ? ", directory" : "",
 				       r->literal ? ", literal" : "");
 			} else if (l == POLICY_BLOB_DENY_EXEC) {
 				const char *words[ARGVMATCH_MAX_WORDS];
@@ -124,7 +128,8 @@ static int check_read(const struct config_paths *cp, const struct policy_blob *b
 			printf("allowed: %s\n", abs);
 			continue;
 		}
-		const struct policy_blob_rule *r = policy_blob_rule(b, POLICY_BLOB_DENY_READ, (uint32_t)idx);
+		const struct policy_blob_rule *r =
+			policy_blob_rule(b, POLICY_BLOB_DENY_READ, (uint32_t)idx);
 		policy_blob_origin(b, r, origin, sizeof(origin));
 		printf("denied: %s (deny_read \"%s\", %s)\n", abs, policy_blob_str(b, r->text_off),
 		       origin);
@@ -138,7 +143,8 @@ static int check_exec(const struct policy_blob *b, int argc, char **argv)
 	struct argvmatch_scratch scratch;
 	struct argvmatch_invocation inv;
 	char origin[1024];
-	int idx = policy_blob_match_exec(b, (const char *const *)argv, (size_t)argc, &scratch, &inv);
+	int idx =
+		policy_blob_match_exec(b, (const char *const *)argv, (size_t)argc, &scratch, &inv);
 	if (idx < 0) {
 		printf("allowed: %s%s\n", argv[0],
 		       scratch.incomplete ? " (part of the command line was too complex to "
@@ -146,10 +152,12 @@ static int check_exec(const struct policy_blob *b, int argc, char **argv)
 					  : "");
 		return EXIT_OK;
 	}
-	const struct policy_blob_rule *r = policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
+	const struct policy_blob_rule *r =
+		policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
 	policy_blob_origin(b, r, origin, sizeof(origin));
 	printf("denied: %s%s (deny_exec \"%s\", %s)\n", inv.name,
-	       inv.depth ? " (run through a wrapper)" : "", policy_blob_str(b, r->text_off), origin);
+	       inv.depth ? " (run through a wrapper)" : "", policy_blob_str(b, r->text_off),
+	       origin);
 	return EXIT_ERROR;
 }
 
@@ -171,7 +179,8 @@ int cmd_policy(int argc, char **argv)
 	const char *sub = argv[optind];
 	if (strcmp(sub, "dump") == 0) {
 		if (optind + 1 < argc)
-			return cli_usage_error("policy", "unexpected argument '%s'", argv[optind + 1]);
+			return cli_usage_error("policy", "unexpected argument '%s'",
+					       argv[optind + 1]);
 		if ((r = open_compiled(&cp, &b, &fd)) >= 0)
 			return r;
 		r = dump(&b, b.size);

@@ -184,8 +184,8 @@ static int deny_net(int argc, char **argv)
 		}
 		if (!except) {
 			free(domains);
-			return cli_usage_error("deny",
-					       "'%s': use --except DOMAIN to name reachable domains", a);
+			return cli_usage_error(
+				"deny", "'%s': use --except DOMAIN to name reachable domains", a);
 		}
 		domains[n++] = argv[i];
 	}
@@ -220,8 +220,9 @@ static int edit_command(const char *cmd, bool deny, int argc, char **argv)
 	else
 		for (int i = first; i < argc; i++)
 			if (argv[i][0] == '-')
-				return cli_usage_error(cmd, "unknown option '%s' (use -- before "
-							    "a pattern that starts with '-')",
+				return cli_usage_error(cmd,
+						       "unknown option '%s' (use -- before "
+						       "a pattern that starts with '-')",
 						       argv[i]);
 	if (first >= argc)
 		return cli_usage_error(cmd, "%s %s needs at least one %s", cmd, kind,
@@ -246,7 +247,8 @@ static int edit_command(const char *cmd, bool deny, int argc, char **argv)
 		bool unrestricted = !g->allow_net.present;
 		policy_free(g);
 		if (unrestricted) {
-			log_info("allow_net is not set in %s: the network is not restricted, nothing "
+			log_info("allow_net is not set in %s: the network is not restricted, "
+				 "nothing "
 				 "to allow (use `aigate deny net --except DOMAIN` to restrict it)",
 				 cp.global_display);
 			return EXIT_OK;

@@ -77,10 +77,12 @@ int cmd_run(int argc, char **argv)
 	/* Fail closed: never start the agent without the protections the policy asks for. */
 	if (!degraded) {
 		close(fd);
-		log_error("cannot build the sandbox: namespaces, the seccomp supervisor and the shim "
-			  "are not part of this build; refusing to run '%s' unprotected. Pass "
-			  "--allow-degraded to run it with only the deny_exec check of its command line.",
-			  cmd[0]);
+		log_error(
+			"cannot build the sandbox: namespaces, the seccomp supervisor and the shim "
+			"are not part of this build; refusing to run '%s' unprotected. Pass "
+			"--allow-degraded to run it with only the deny_exec check of its command "
+			"line.",
+			cmd[0]);
 		return EXIT_SANDBOX;
 	}
 	log_warn("degraded run: deny_read, deny_exec of child processes, allow_net, mask_stdout "

@@ -14,7 +14,10 @@ struct shown_list {
 	size_t offset;
 };
 
-#define LIST(f) { #f, offsetof(struct policy, f) }
+#define LIST(f)                                \
+	{                                      \
+#f, offsetof(struct policy, f) \
+	}
 static const struct shown_list shown[] = {
 	LIST(deny_read), LIST(deny_exec), LIST(allow_net),    LIST(allow_write),
 	LIST(pass_env),	 LIST(deny_env),  LIST(mask_presets),
@@ -57,8 +60,9 @@ static void print_human(const struct config_paths *cp, const struct policy *p)
 	printf("network:        %s\n", network_summary(p));
 	for (size_t s = 0; s < sizeof(shown) / sizeof(shown[0]); s++) {
 		const struct policy_list *l = list_at(p, shown[s].offset);
-		const char *name = strcmp(shown[s].name, "mask_presets") == 0 ? "mask_stdout.presets"
-									       : shown[s].name;
+		const char *name = strcmp(shown[s].name, "mask_presets") == 0
+					   ? "mask_stdout.presets"
+					   : shown[s].name;
 		if (!l->present && l->n == 0)
 			continue;
 		printf("%s (%u):\n", name, l->n);

@@ -15,13 +15,13 @@
 #include "policy/policy.h"
 
 struct config_paths {
-	char home[PATH_MAX];		   /* the user's home directory */
-	char dir[PATH_MAX];		   /* ~/.aigate or $AIGATE_HOME */
-	char global[PATH_MAX];		   /* dir/config.yaml */
-	char global_display[PATH_MAX];	   /* "~/.aigate/config.yaml" */
+	char home[PATH_MAX];	       /* the user's home directory */
+	char dir[PATH_MAX];	       /* ~/.aigate or $AIGATE_HOME */
+	char global[PATH_MAX];	       /* dir/config.yaml */
+	char global_display[PATH_MAX]; /* "~/.aigate/config.yaml" */
 	char cwd[PATH_MAX];
-	char root[PATH_MAX];		   /* project root: git top level, else cwd */
-	char project[PATH_MAX];		   /* .aigate.yaml if one exists, else "" */
+	char root[PATH_MAX];	/* project root: git top level, else cwd */
+	char project[PATH_MAX]; /* .aigate.yaml if one exists, else "" */
 	char project_display[PATH_MAX];
 	bool global_exists;
 };

@@ -37,13 +37,13 @@ struct seq_item {
 
 /* Where the field is in the text. */
 struct located {
-	bool found;		/* the key exists */
-	bool is_null;		/* "key:" with no value */
-	bool is_flow;		/* [a, b] */
-	size_t after_colon;	/* byte offset just after the key's ':' */
-	size_t seq_start;	/* first '-' (block) or '[' (flow) */
-	size_t seq_end;		/* just after the last item (block) or the ']' (flow) */
-	size_t first_col;	/* column of the first '-' (block) */
+	bool found;	    /* the key exists */
+	bool is_null;	    /* "key:" with no value */
+	bool is_flow;	    /* [a, b] */
+	size_t after_colon; /* byte offset just after the key's ':' */
+	size_t seq_start;   /* first '-' (block) or '[' (flow) */
+	size_t seq_end;	    /* just after the last item (block) or the ']' (flow) */
+	size_t first_col;   /* column of the first '-' (block) */
 	struct seq_item items[POLICY_MAX_RULES];
 	size_t nitems;
 };
@@ -129,7 +129,8 @@ static int locate(const struct text *t, const char *field, struct located *loc)
 			break;
 		case YAML_SCALAR_EVENT:
 			if (depth == 1 && expect_key) {
-				key_is_field = strcmp((const char *)ev.data.scalar.value, field) == 0;
+				key_is_field =
+					strcmp((const char *)ev.data.scalar.value, field) == 0;
 				if (key_is_field) {
 					loc->found = true;
 					/* the ':' follows the key (after optional blanks) */
@@ -265,8 +266,8 @@ static int add_one(struct text *t, const char *field, const char *value)
 		/* a new line after the last item's line, indented like the first '-' */
 		size_t at = line_end_incl(t, loc->seq_end);
 		int pad = (int)loc->first_col;
-		snprintf(ins, sizeof(ins), "%s%*s- %s\n", (at == t->len && at > 0 && t->s[at - 1] != '\n') ? "\n" : "",
-			 pad, "", q);
+		snprintf(ins, sizeof(ins), "%s%*s- %s\n",
+			 (at == t->len && at > 0 && t->s[at - 1] != '\n') ? "\n" : "", pad, "", q);
 		r = text_splice(t, at, 0, ins, strlen(ins));
 	}
 out:

@@ -76,8 +76,9 @@ static int try_notif(void *arg)
 			      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	if (fd < 0)
 		return 1;
-	return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0 ? 0
-												  : 1;
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0
+		       ? 0
+		       : 1;
 }
 
 static int read_int_file(const char *path, int fallback)
@@ -134,7 +135,8 @@ static bool cgroup2_delegated(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "0::", 3) == 0) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.controllers", line + 3);
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.controllers",
+				 line + 3);
 		}
 	}
 	fclose(f);

@@ -10,24 +10,24 @@
 #include <stdbool.h>
 
 enum features_level {
-	FEATURES_FULL = 1,	     /* user, mount, PID, network namespaces + supervisor + shim */
-	FEATURES_NO_USERNS = 2,	     /* supervisor + Landlock + shim */
+	FEATURES_FULL = 1,	      /* user, mount, PID, network namespaces + supervisor + shim */
+	FEATURES_NO_USERNS = 2,	      /* supervisor + Landlock + shim */
 	FEATURES_SUPERVISOR_ONLY = 3, /* supervisor + shim */
-	FEATURES_NONE = 4,	     /* no seccomp user notification: nothing kernel-side */
+	FEATURES_NONE = 4,	      /* no seccomp user notification: nothing kernel-side */
 };
 
 struct features {
-	bool userns;		/* an unprivileged user namespace can be created */
-	bool mountns;		/* ... with a mount namespace inside it */
+	bool userns;  /* an unprivileged user namespace can be created */
+	bool mountns; /* ... with a mount namespace inside it */
 	bool pidns;
 	bool netns;
-	bool seccomp_notif;	/* SECCOMP_RET_USER_NOTIF is available */
-	bool notif_sync_wakeup; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is accepted */
-	int landlock_abi;	/* 0: none */
-	bool cgroup2_delegated; /* a writable cgroup v2 subtree with controllers */
+	bool seccomp_notif;	  /* SECCOMP_RET_USER_NOTIF is available */
+	bool notif_sync_wakeup;	  /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is accepted */
+	int landlock_abi;	  /* 0: none */
+	bool cgroup2_delegated;	  /* a writable cgroup v2 subtree with controllers */
 	bool cgroup1_controllers; /* cpu, memory, pids v1 hierarchies mounted */
 	bool memfd_seal;
-	char userns_hint[256];	/* what blocks user namespaces, if known */
+	char userns_hint[256]; /* what blocks user namespaces, if known */
 };
 
 /** features_probe() - fill @f. Never fails: an error reads as "not available". */

@@ -13,8 +13,6 @@
  */
 int policy_memfd_create(const void *blob, size_t size);
 
-
-
 struct policy;
 struct policy_blob;
 

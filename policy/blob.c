@@ -39,8 +39,8 @@ static bool is_path_list(enum policy_blob_list l)
 
 struct builder {
 	uint8_t *buf;
-	size_t size;	/* final size */
-	size_t str_at;	/* next free byte in the strings section */
+	size_t size;   /* final size */
+	size_t str_at; /* next free byte in the strings section */
 	int err;
 };
 
@@ -161,7 +161,8 @@ int policy_compile(const struct policy *p, const char *home, const char *root, v
 				char wbuf[ARGVMATCH_RULE_MAX + ARGVMATCH_MAX_WORDS + 1];
 				struct argvmatch_rule ar;
 				const char *why;
-				if (argvmatch_parse_rule(it->value, wbuf, sizeof(wbuf), &ar, &why) < 0) {
+				if (argvmatch_parse_rule(it->value, wbuf, sizeof(wbuf), &ar, &why) <
+				    0) {
 					bd.err = -EINVAL;
 					break;
 				}
@@ -257,7 +258,8 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 			} else if (l == POLICY_BLOB_DENY_EXEC) {
 				if (r->glob_len == 0 || r->glob_len > ARGVMATCH_MAX_WORDS ||
 				    (r->glob_off & 3) ||
-				    !range_ok(&b, r->glob_off, (uint64_t)r->glob_len * sizeof(uint32_t)))
+				    !range_ok(&b, r->glob_off,
+					      (uint64_t)r->glob_len * sizeof(uint32_t)))
 					return -EBADMSG;
 				for (uint32_t w = 0; w < r->glob_len; w++) {
 					uint32_t off;
@@ -269,7 +271,8 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 			}
 		}
 	}
-	if (!range_ok(&b, h->masks.off, (uint64_t)h->masks.count * sizeof(struct policy_blob_mask)) ||
+	if (!range_ok(&b, h->masks.off,
+		      (uint64_t)h->masks.count * sizeof(struct policy_blob_mask)) ||
 	    (h->masks.off & 3) || h->masks.count > POLICY_MAX_MASK_PATTERNS)
 		return -EBADMSG;
 	const struct policy_blob_mask *masks = (const void *)(b.base + h->masks.off);

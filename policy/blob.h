@@ -47,7 +47,7 @@ struct policy_blob_section {
 struct policy_blob_header {
 	char magic[8];
 	uint32_t version;
-	uint32_t size;	 /* whole blob, bytes */
+	uint32_t size; /* whole blob, bytes */
 	uint32_t flags;
 	uint32_t nfiles;
 	uint32_t files_off; /* u32[nfiles] string offsets: origin file display names */

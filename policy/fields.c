@@ -77,13 +77,15 @@ static int validate_domain(const char *v, char *reason, size_t rsz)
 		p += 2;
 		host_len -= 2;
 		if (host_len == 0)
-			return policy_reasonf(reason, rsz, "invalid domain '%s': nothing after '*.'", v);
+			return policy_reasonf(reason, rsz,
+					      "invalid domain '%s': nothing after '*.'", v);
 	}
 	for (size_t i = 0; i < host_len; i++) {
 		char c = p[i];
 		if (c == '.') {
 			if (label == 0)
-				return policy_reasonf(reason, rsz, "invalid domain '%s': empty label", v);
+				return policy_reasonf(reason, rsz,
+						      "invalid domain '%s': empty label", v);
 			label = 0;
 			continue;
 		}
@@ -93,7 +95,8 @@ static int validate_domain(const char *v, char *reason, size_t rsz)
 					      "name such as api.github.com, no scheme or path)",
 					      v, c);
 		if (++label > 63)
-			return policy_reasonf(reason, rsz, "invalid domain '%s': label over 63 bytes", v);
+			return policy_reasonf(reason, rsz,
+					      "invalid domain '%s': label over 63 bytes", v);
 	}
 	if (label == 0)
 		return policy_reasonf(reason, rsz, "invalid domain '%s': ends with '.'", v);

@@ -77,7 +77,8 @@ static yaml_node_t *enter(struct loader *ld, int idx, const yaml_node_t *parent,
 		return NULL;
 	}
 	if (ld->visited[idx - 1]) {
-		*ret_err = fail_at(ld, n, -EINVAL, "YAML aliases (*name) are not supported in a policy");
+		*ret_err = fail_at(ld, n, -EINVAL,
+				   "YAML aliases (*name) are not supported in a policy");
 		return NULL;
 	}
 	if (++ld->walked > POLICY_MAX_NODES) {
@@ -108,15 +109,18 @@ static int scalar_string(struct loader *ld, const yaml_node_t *n, const char *wh
 	if (strlen(v) != n->data.scalar.length)
 		return fail_at(ld, n, -EINVAL, "%s contains a NUL byte", what);
 	if (n->data.scalar.length > POLICY_MAX_STRING)
-		return fail_at(ld, n, -E2BIG, "%s is longer than %d bytes", what, POLICY_MAX_STRING);
+		return fail_at(ld, n, -E2BIG, "%s is longer than %d bytes", what,
+			       POLICY_MAX_STRING);
 	*ret = v;
 	return 0;
 }
 
 static int parse_bool(struct loader *ld, const yaml_node_t *n, const char *what, bool *ret)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" };
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes",
+					   "YES",  "on",   "On",   "ON" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No",
+					  "NO",	   "off",   "Off",   "OFF" };
 	const char *v;
 	int r = scalar_string(ld, n, what, &v);
 	if (r < 0)
@@ -221,7 +225,8 @@ static int load_mask_pattern(struct loader *ld, const yaml_node_t *n,
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(ld, n, -EINVAL,
-			       "a mask pattern must be a mapping with 'regex', not %s", node_kind(n));
+			       "a mask pattern must be a mapping with 'regex', not %s",
+			       node_kind(n));
 	mp->origin = origin_of(ld, n);
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
 	     pr++) {
@@ -258,9 +263,10 @@ static int load_mask_pattern(struct loader *ld, const yaml_node_t *n,
 			if ((r = scalar_string(ld, v, key, &s)) < 0)
 				return r;
 			if (policy_parse_uint(s, &val) < 0 || val > POLICY_MAX_SHOW_PREFIX)
-				return fail_at(ld, v, -EINVAL,
-					       "show_prefix must be a number from 0 to %d, not '%s'",
-					       POLICY_MAX_SHOW_PREFIX, s);
+				return fail_at(
+					ld, v, -EINVAL,
+					"show_prefix must be a number from 0 to %d, not '%s'",
+					POLICY_MAX_SHOW_PREFIX, s);
 			mp->show_prefix = (uint32_t)val;
 			break;
 		}
@@ -361,8 +367,8 @@ static int unknown_key(struct loader *ld, const yaml_node_t *k, const char *key,
 		}
 	}
 	if (best)
-		return fail_at(ld, k, -EINVAL, "unknown key '%s'%s (did you mean '%s'?)", key, where,
-			       best);
+		return fail_at(ld, k, -EINVAL, "unknown key '%s'%s (did you mean '%s'?)", key,
+			       where, best);
 	return fail_at(ld, k, -EINVAL, "unknown key '%s'%s", key, where);
 }
 
@@ -389,8 +395,9 @@ static int load_mapping(struct loader *ld, const yaml_node_t *n, const struct po
 			yaml_node_t *qk = yaml_document_get_node(ld->doc, q->key);
 			if (qk && qk->type == YAML_SCALAR_NODE &&
 			    strcmp((const char *)qk->data.scalar.value, key) == 0)
-				return fail_at(ld, k, -EINVAL, "duplicate key '%s' (first at line %zu)",
-					       key, qk->start_mark.line + 1);
+				return fail_at(ld, k, -EINVAL,
+					       "duplicate key '%s' (first at line %zu)", key,
+					       qk->start_mark.line + 1);
 		}
 		const struct policy_field *f = NULL;
 		for (const struct policy_field *c = table; c->name; c++)
@@ -466,8 +473,8 @@ int policy_load_buffer(struct policy *p, const char *buf, size_t len, const char
 	memset(ret_diag, 0, sizeof(*ret_diag));
 	if (len > POLICY_MAX_FILE_SIZE) {
 		snprintf(ret_diag->file, sizeof(ret_diag->file), "%s", display_name);
-		snprintf(ret_diag->msg, sizeof(ret_diag->msg), "policy file is larger than %u bytes",
-			 POLICY_MAX_FILE_SIZE);
+		snprintf(ret_diag->msg, sizeof(ret_diag->msg),
+			 "policy file is larger than %u bytes", POLICY_MAX_FILE_SIZE);
 		return -EFBIG;
 	}
 	if ((r = add_file(p, display_name, &ld.file)) < 0) {
@@ -507,8 +514,8 @@ int policy_load_buffer(struct policy *p, const char *buf, size_t len, const char
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (root) { /* an empty file is an empty policy */
 		ld.visited[0] = 1;
-		if (root->type != YAML_MAPPING_NODE && !(root->type == YAML_SCALAR_NODE &&
-							 scalar_is_null(root)))
+		if (root->type != YAML_MAPPING_NODE &&
+		    !(root->type == YAML_SCALAR_NODE && scalar_is_null(root)))
 			r = fail_at(&ld, root, -EINVAL,
 				    "a policy must be a mapping of keys such as deny_read, not %s",
 				    node_kind(root));

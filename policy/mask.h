@@ -17,9 +17,9 @@
 #include <pcre2.h>
 
 /* Longest regex accepted, and pcre2 match limits applied to every mask match. */
-#define MASK_REGEX_MAX	   1024
-#define MASK_MATCH_LIMIT   100000
-#define MASK_DEPTH_LIMIT   1000
+#define MASK_REGEX_MAX	 1024
+#define MASK_MATCH_LIMIT 100000
+#define MASK_DEPTH_LIMIT 1000
 
 /* One regex of a preset. A preset may have several (github: ghp_… and github_pat_…). */
 struct mask_preset {

@@ -34,7 +34,8 @@ static void warn_at(struct merger *m, struct policy_origin o, const char *fmt, .
 		return;
 	}
 	struct policy_diag *d = &m->w->items[m->w->n++];
-	snprintf(d->file, sizeof(d->file), "%s", o.file < m->pr->nfiles ? m->pr->files[o.file] : "?");
+	snprintf(d->file, sizeof(d->file), "%s",
+		 o.file < m->pr->nfiles ? m->pr->files[o.file] : "?");
 	d->line = o.line;
 	d->col = o.col;
 	va_start(ap, fmt);
@@ -156,10 +157,12 @@ static int merge_fields(struct merger *m, const struct policy_field *table)
 			if (f->kind == FK_STRING && ps->present &&
 			    !util_streq(ps->value, ((struct policy_string *)gat)->value))
 				warn_at(m, ps->origin,
-					"%s can only be set in the global config; ignored", f->name);
+					"%s can only be set in the global config; ignored",
+					f->name);
 			else if (f->kind == FK_LIST && pl->present)
 				warn_at(m, pl->origin,
-					"%s can only be set in the global config; ignored", f->name);
+					"%s can only be set in the global config; ignored",
+					f->name);
 		} else if (f->kind == FK_LIST && f->merge == FM_NET) {
 			r = merge_net(m, f, gat, pat);
 		} else if (f->kind == FK_LIST) {

@@ -47,7 +47,8 @@ struct policy_field {
 extern const struct policy_field policy_fields[];
 
 /* Formatting helper for reasons. */
-int policy_reasonf(char *buf, size_t bufsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int policy_reasonf(char *buf, size_t bufsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* "4G" -> bytes. Returns 0 or -EINVAL / -ERANGE. */
 int policy_parse_size(const char *s, uint64_t *ret);

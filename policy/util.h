@@ -30,25 +30,25 @@ static inline void util_closep(int *fd)
 	}
 }
 
-#define _cleanup_(f)	 __attribute__((cleanup(f)))
-#define _cleanup_free_	 _cleanup_(util_freep)
-#define _cleanup_close_	 _cleanup_(util_closep)
-#define _unused_	 __attribute__((unused))
-#define _printf_(a, b)	 __attribute__((format(printf, a, b)))
-#define _warn_unused_	 __attribute__((warn_unused_result))
+#define _cleanup_(f)	__attribute__((cleanup(f)))
+#define _cleanup_free_	_cleanup_(util_freep)
+#define _cleanup_close_ _cleanup_(util_closep)
+#define _unused_	__attribute__((unused))
+#define _printf_(a, b)	__attribute__((format(printf, a, b)))
+#define _warn_unused_	__attribute__((warn_unused_result))
 
 /* Hand ownership out of a cleanup-managed variable. */
-#define TAKE_PTR(p)                          \
-	({                                   \
-		__typeof__(p) _tmp_ = (p);   \
-		(p) = NULL;                  \
-		_tmp_;                       \
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) _tmp_ = (p); \
+		(p) = NULL;                \
+		_tmp_;                     \
 	})
-#define TAKE_FD(fd)                 \
-	({                          \
-		int _tmp_ = (fd);   \
-		(fd) = -1;          \
-		_tmp_;              \
+#define TAKE_FD(fd)               \
+	({                        \
+		int _tmp_ = (fd); \
+		(fd) = -1;        \
+		_tmp_;            \
 	})
 
 static inline bool util_streq(const char *a, const char *b)

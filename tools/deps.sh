@@ -14,10 +14,13 @@ missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+auto=false
+[ "${1:-}" = "--auto" ] && auto=true
 if [ ${#missing[@]} -eq 0 ]; then
-	echo "deps: all packages present"
+	$auto || echo "deps: all packages present"
 	exit 0
 fi
+$auto && echo "deps: installing missing packages: ${missing[*]}"
 cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages; run as root:"

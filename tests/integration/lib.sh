@@ -148,7 +148,14 @@ show_file() {
 fail() {
 	{
 		echo "    assertion failed: $*"
-		[ -n "${BASH_LINENO[1]:-}" ] && echo "    at ${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}"
+		# The innermost caller outside lib.sh: the test's own line.
+		local i
+		for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+			if [ "${BASH_SOURCE[$i]##*/}" != lib.sh ]; then
+				echo "    at ${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}"
+				break
+			fi
+		done
 		if [ -n "${LAST_CMD:-}" ]; then
 			echo "    last command: $LAST_CMD"
 			echo "    exit status: ${STATUS:-?}"

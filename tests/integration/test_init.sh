@@ -46,6 +46,7 @@ test_init_force_rewrites() {
 	assert_status 0
 	printf '# a local change\ndeny_exec: ["rm"]\n' >>"$CFG"
 	sed -i 's/"~\/.ssh\/"/"~\/.ssh-changed\/"/' "$CFG"
+	fix_owner
 	assert_file_contains "$CFG" "# a local change"
 	ag init --force
 	assert_status 0
@@ -69,5 +70,5 @@ test_init_then_status_loads() {
 	assert_status 0
 	assert_stdout_contains "global config:  ~/.aigate/config.yaml"
 	assert_stdout_not_contains "not found"
-	assert_stdout_contains "~/.aigate/config.yaml:16"
+	assert_stdout_contains "~/.aigate/config.yaml:$(default_line "~/.ssh/")"
 }
