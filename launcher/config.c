@@ -120,8 +120,10 @@ int config_read_file(const char *path, char **ret_buf, size_t *ret_len)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+		return -EINVAL; /* a FIFO or device could block or never end */
 	if (st.st_size > (off_t)POLICY_MAX_FILE_SIZE)
 		return -EFBIG;
 	buf = malloc(POLICY_MAX_FILE_SIZE + 2);
@@ -164,7 +166,8 @@ int config_load_one(const char *path, const char *display, struct policy **ret)
 			return -EINVAL;
 		}
 		if (r < 0) {
-			log_error("%s: cannot read: %s", display, strerror(-r));
+			log_error("%s: cannot read: %s", display,
+				  r == -EINVAL ? "not a regular file" : strerror(-r));
 			return -EINVAL;
 		}
 		text = buf;

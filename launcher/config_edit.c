@@ -38,7 +38,8 @@ struct seq_item {
 /* Where the field is in the text. */
 struct located {
 	bool found;	    /* the key exists */
-	bool is_null;	    /* "key:" with no value */
+	bool is_null;	    /* "key:", "key: ~", "key: null" */
+	size_t null_end;    /* byte offset after the null token ("~", "null"), or after_colon */
 	bool is_flow;	    /* [a, b] */
 	size_t after_colon; /* byte offset just after the key's ':' */
 	size_t seq_start;   /* first '-' (block) or '[' (flow) */
@@ -143,8 +144,12 @@ static int locate(const struct text *t, const char *field, struct located *loc)
 			} else if (depth == 1) {
 				if (key_is_field) {
 					/* a scalar value: only null is editable (the loader rejects others) */
-					loc->is_null = ev.data.scalar.length == 0 &&
-						       ev.data.scalar.plain_implicit;
+					const char *v = (const char *)ev.data.scalar.value;
+					loc->is_null = ev.data.scalar.plain_implicit &&
+						       (ev.data.scalar.length == 0 || !strcmp(v, "~") ||
+							!strcmp(v, "null") || !strcmp(v, "Null") ||
+							!strcmp(v, "NULL"));
+					loc->null_end = ev.data.scalar.length ? eb : loc->after_colon;
 					if (!loc->is_null)
 						r = -EINVAL;
 					key_is_field = false;
@@ -255,6 +260,8 @@ static int add_one(struct text *t, const char *field, const char *value)
 		size_t at = loc->after_colon, del = 0;
 		if (loc->is_flow)
 			del = loc->seq_end - at;
+		else
+			del = loc->null_end - at; /* drop a "~" or "null" token */
 		snprintf(ins, sizeof(ins), "\n  - %s", q);
 		r = text_splice(t, at, del, ins, strlen(ins));
 	} else if (loc->is_flow) {
@@ -313,6 +320,18 @@ out:
 	return r;
 }
 
+/* Every occurrence: the loader folds duplicates, the text may still hold several. */
+static int remove_all(struct text *t, const char *field, const char *value)
+{
+	int r = remove_one(t, field, value);
+	while (r == 0) {
+		r = remove_one(t, field, value);
+		if (r == -ENOENT)
+			return 0;
+	}
+	return r;
+}
+
 /* "key:" with a null value after SET to nothing reads better as "key: []". */
 static int null_to_empty(struct text *t, const char *field)
 {
@@ -327,7 +346,7 @@ static int null_to_empty(struct text *t, const char *field)
 		snprintf(ins, sizeof(ins), "%s%s: []\n", nl ? "\n" : "", field);
 		r = text_splice(t, t->len, 0, ins, strlen(ins));
 	} else if (r == 0 && loc->is_null) {
-		r = text_splice(t, loc->after_colon, 0, " []", 3);
+		r = text_splice(t, loc->after_colon, loc->null_end - loc->after_colon, " []", 3);
 	}
 	located_free(loc);
 	free(loc);
@@ -355,11 +374,21 @@ int config_lock_dir(const char *dir)
 
 int config_write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX], dirbuf[PATH_MAX];
+	char tmp[PATH_MAX], dirbuf[PATH_MAX], target[PATH_MAX];
 	struct stat st;
 	mode_t mode = 0600;
 	int fd, r = 0;
 
+	/*
+	 * A config that is a symlink (a dotfile manager's) is edited where it
+	 * points: replacing the link with a copy would silently fork the user's
+	 * policy from the file they version.
+	 */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!realpath(path, target))
+			return -errno;
+		path = target;
+	}
 	if (stat(path, &st) == 0)
 		mode = st.st_mode & 07777;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
@@ -439,6 +468,7 @@ int config_edit_list(const char *path, const char *display, const char *field,
 	struct text t = { 0 };
 	struct policy *cur = NULL;
 	struct policy_list *l;
+	char *orig = NULL;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -476,40 +506,47 @@ int config_edit_list(const char *path, const char *display, const char *field,
 		goto out;
 	}
 
+	/* Duplicated arguments count once (and SET's verification counts distinct values). */
+	char **uniq = calloc(nvalues + 1, sizeof(char *));
+	size_t nuniq = 0;
+	if (!uniq) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nvalues; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < nuniq; j++)
+			dup = dup || strcmp(values[i], uniq[j]) == 0;
+		if (!dup)
+			uniq[nuniq++] = values[i];
+	}
+	orig = strndup(t.s, t.len);
+	if (!orig) {
+		r = -ENOMEM;
+		goto out_uniq;
+	}
+
 	if (op == CONFIG_EDIT_SET) {
 		for (uint32_t i = 0; i < l->n && r == 0; i++) {
 			bool keep = false;
-			for (size_t j = 0; j < nvalues; j++)
-				keep = keep || strcmp(values[j], l->items[i].value) == 0;
+			for (size_t j = 0; j < nuniq; j++)
+				keep = keep || strcmp(uniq[j], l->items[i].value) == 0;
 			if (!keep) {
-				r = remove_one(&t, field, l->items[i].value);
+				r = remove_all(&t, field, l->items[i].value);
 				res->changed++;
 			}
 		}
 	}
-	for (size_t i = 0; i < nvalues && r == 0; i++) {
-		bool has = policy_list_find(l, values[i]) >= 0;
-		bool dup = false;
-		for (size_t j = 0; j < i; j++)
-			dup = dup || strcmp(values[i], values[j]) == 0;
-		if (dup)
+	for (size_t i = 0; i < nuniq && r == 0; i++) {
+		bool has = policy_list_find(l, uniq[i]) >= 0;
+		if (has == (op != CONFIG_EDIT_REMOVE)) {
+			res->unchanged++;
 			continue;
-		if (op == CONFIG_EDIT_REMOVE) {
-			if (!has) {
-				res->unchanged++;
-				continue;
-			}
-			r = remove_one(&t, field, values[i]);
-		} else {
-			if (has) {
-				res->unchanged++;
-				continue;
-			}
-			r = add_one(&t, field, values[i]);
 		}
+		r = op == CONFIG_EDIT_REMOVE ? remove_all(&t, field, uniq[i]) : add_one(&t, field, uniq[i]);
 		res->changed++;
 	}
-	if (r == 0 && op == CONFIG_EDIT_SET && nvalues == 0)
+	if (r == 0 && op == CONFIG_EDIT_SET && nuniq == 0)
 		r = null_to_empty(&t, field);
 	if (r < 0) {
 		if (r == -EINVAL || r == -ENOENT) {
@@ -519,15 +556,19 @@ int config_edit_list(const char *path, const char *display, const char *field,
 				 field);
 			r = -EINVAL;
 		}
-		goto out;
+		goto out_uniq;
 	}
-	if (res->changed == 0 && !res->created)
-		goto out; /* nothing to write */
-	r = verify(&t, display, field, op, values, nvalues, diag);
+	/* Compare texts, not counters: "key:" -> "key: []" changes the meaning with no item. */
+	if (!res->created && t.len == strlen(orig) && memcmp(t.s, orig, t.len) == 0)
+		goto out_uniq; /* nothing to write */
+	r = verify(&t, display, field, op, uniq, nuniq, diag);
 	if (r == 0)
 		r = config_write_atomic(path, t.s, t.len);
+out_uniq:
+	free(uniq);
 out:
 	policy_free(cur);
+	free(orig);
 	free(t.s);
 	return r;
 }

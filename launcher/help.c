@@ -127,5 +127,7 @@ int cmd_help(int argc, char **argv)
 {
 	if (argc > 2)
 		return cli_usage_error("help", "too many arguments");
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cli_print_help("help");
 	return cli_print_help(argc == 2 ? argv[1] : NULL);
 }

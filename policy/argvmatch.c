@@ -131,14 +131,16 @@ static bool has_char(const char *set, char c)
  * hide the real one. (An ambiguous prefix makes the tool fail, so
  * over-consuming there hides nothing that runs.)
  */
+static bool opt_is(const char *opt, const char *name, size_t len, bool abbrev)
+{
+	return opt && len > 0 && strncmp(opt, name, len) == 0 && (opt[len] == '\0' || abbrev);
+}
+
 static bool opt_listed(const char *const *list, const char *name, size_t len, bool abbrev)
 {
-	if (!list || len == 0)
-		return false;
-	for (; *list; list++) {
-		if (strncmp(*list, name, len) == 0 && ((*list)[len] == '\0' || abbrev))
+	for (; list && *list; list++)
+		if (opt_is(*list, name, len, abbrev))
 			return true;
-	}
 	return false;
 }
 
@@ -199,7 +201,8 @@ static void collect_pos(struct argvmatch_invocation *inv, const char *const *a, 
 		/* A lone "-" is an operand (stdin), never an option. */
 		if (options && w[0] == '-' && w[1] != '\0') {
 			if (strcmp(w, "--") == 0)
-				options = false; /* `kubectl -- delete`: what follows is positional */
+				options =
+					false; /* `kubectl -- delete`: what follows is positional */
 			else if (cli_consumes(cli, w))
 				i++;
 			continue;
@@ -261,10 +264,10 @@ static bool is_env_assignment(const char *w)
 }
 
 struct opts {
-	size_t next;	    /* index of the first word after the options */
-	bool norun;	    /* an option says nothing is run (command -v) */
-	bool have_cmd;	    /* the short_cmd / long_cmd option was seen ... */
-	const char *cmd;    /* ... with this value (NULL: it was missing) */
+	size_t next;	 /* index of the first word after the options */
+	bool norun;	 /* an option says nothing is run (command -v) */
+	bool have_cmd;	 /* the short_cmd / long_cmd option was seen ... */
+	const char *cmd; /* ... with this value (NULL: it was missing) */
 };
 
 /*
@@ -290,8 +293,7 @@ static struct opts skip_options(const struct argvmatch_wrapper *wr, const char *
 			const char *name = w + 2;
 			size_t len = strcspn(name, "=");
 
-			if (cmd_opt && wr->long_cmd && opt_listed((const char *const[]){ wr->long_cmd, NULL },
-								  name, len, true)) {
+			if (cmd_opt && opt_is(wr->long_cmd, name, len, true)) {
 				o.have_cmd = true;
 				o.cmd = name[len] == '=' ? name + len + 1 : i < n ? a[i++] : NULL;
 				break;
@@ -330,8 +332,8 @@ static struct opts skip_options(const struct argvmatch_wrapper *wr, const char *
 	return o;
 }
 
-static void unwrap_exec(struct extract *x, const struct argvmatch_wrapper *wr,
-			const char *const *a, size_t n, unsigned depth);
+static void unwrap_exec(struct extract *x, const struct argvmatch_wrapper *wr, const char *const *a,
+			size_t n, unsigned depth);
 
 /*
  * env -S STRING: GNU env splits STRING into words and parses them as its own
@@ -357,8 +359,8 @@ static void unwrap_split(struct extract *x, const struct argvmatch_wrapper *wr, 
 	unwrap_exec(x, wr, w, n, depth + 1);
 }
 
-static void unwrap_exec(struct extract *x, const struct argvmatch_wrapper *wr,
-			const char *const *a, size_t n, unsigned depth)
+static void unwrap_exec(struct extract *x, const struct argvmatch_wrapper *wr, const char *const *a,
+			size_t n, unsigned depth)
 {
 	struct opts o = skip_options(wr, a, n);
 	size_t i = o.next;
@@ -437,8 +439,8 @@ static void unwrap_shell(struct extract *x, const struct argvmatch_wrapper *wr,
  * eval ARG..., watch [opts] ARG...: the words joined by spaces are shell
  * code (`eval kubectl delete x` and `eval "kubectl delete x"` alike).
  */
-static void unwrap_join(struct extract *x, const struct argvmatch_wrapper *wr,
-			const char *const *a, size_t n, unsigned depth)
+static void unwrap_join(struct extract *x, const struct argvmatch_wrapper *wr, const char *const *a,
+			size_t n, unsigned depth)
 {
 	struct argvmatch_scratch *sc = x->scratch;
 	size_t i = skip_options(wr, a, n).next;
@@ -474,42 +476,38 @@ static void unwrap_su(struct extract *x, const struct argvmatch_wrapper *wr, con
 
 	for (size_t i = 0; i < n; i++) {
 		const char *w = a[i];
+		bool option = w[0] == '-' && w[1] != '\0' && strcmp(w, "--") != 0;
+		const char *name = option ? w + 2 : "";
+		size_t len = strcspn(name, "=");
 
-		if (by_user && (w[0] != '-' || w[1] == '\0' || strcmp(w, "--") == 0)) {
+		if (!option) {
+			if (!by_user)
+				continue; /* the user name, or words for the user's shell */
 			i += strcmp(w, "--") == 0;
 			extract_words(x, a + i, n - i, depth + 1);
 			return;
 		}
-		if (w[0] != '-' || w[1] == '\0' || strcmp(w, "--") == 0)
-			continue;
-		if (w[1] == '-') {
-			const char *name = w + 2;
-			size_t len = strcspn(name, "=");
-			const char *val = name[len] == '=' ? name + len + 1 : i + 1 < n ? a[i + 1] : NULL;
-			bool attached = name[len] == '=';
-
-			if (opt_listed((const char *const[]){ wr->long_cmd, "session-command", NULL },
-				       name, len, true)) {
-				if (val)
-					shell_code(x, val, depth);
-				i += !attached;
-			} else if (opt_listed(wr->long_val, name, len, true) && !attached) {
-				by_user |= (wr->flags & ARGVMATCH_WF_USER_CMD) &&
-					   strncmp("user", name, len) == 0;
-				i++;
-			}
-			continue;
-		}
-		for (const char *c = w + 1; *c; c++) {
-			if (*c == wr->short_cmd || has_char(wr->short_val, *c)) {
-				const char *val = c[1] ? c + 1 : i + 1 < n ? a[i + 1] : NULL;
-
-				if (*c == wr->short_cmd && val)
-					shell_code(x, val, depth);
+		if (w[1] != '-') {
+			/* A short cluster: the first value-taking letter ends it. */
+			for (const char *c = w + 1; *c; c++) {
+				if (*c != wr->short_cmd && !has_char(wr->short_val, *c))
+					continue;
+				if (*c == wr->short_cmd && (c[1] || i + 1 < n))
+					shell_code(x, c[1] ? c + 1 : a[i + 1], depth);
 				by_user |= (wr->flags & ARGVMATCH_WF_USER_CMD) && *c == 'u';
 				i += c[1] == '\0';
 				break;
 			}
+		} else if (opt_is(wr->long_cmd, name, len, true) ||
+			   opt_is("session-command", name, len, true)) {
+			if (name[len] == '=')
+				shell_code(x, name + len + 1, depth);
+			else if (++i < n)
+				shell_code(x, a[i], depth);
+		} else if (name[len] == '\0' && opt_listed(wr->long_val, name, len, true)) {
+			by_user |= (wr->flags & ARGVMATCH_WF_USER_CMD) &&
+				   opt_is("user", name, len, true);
+			i++;
 		}
 	}
 }

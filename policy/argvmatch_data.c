@@ -6,19 +6,20 @@
  *
  * Why it matters: a value-taking option that is missing from a list makes its
  * value look like the subcommand ("kubectl -n prod delete" would read as
- * "kubectl prod"), so a deny rule would miss. Listing an option that does not
- * take a value only makes a rule match less often for that option's users.
+ * "kubectl prod"), so a deny rule would miss. Listing a flag that takes no
+ * value hides the word after it in the same way, so each list follows the
+ * tool's own documentation rather than guessing.
  */
 #include "policy/argvmatch_internal.h"
 #include "policy/util.h"
 
 /* git(1) OPTIONS; --exec-path takes its value only with '=' and is not listed. */
 static const char *const git_opts[] = {
-	"-C",	       "-c",	       "--git-dir",   "--work-tree", "--namespace",
-	"--super-prefix", "--config-env", "--list-cmds", NULL,
+	"-C",		"-c",	       "--git-dir", "--work-tree", "--namespace", "--super-prefix",
+	"--config-env", "--list-cmds", NULL,
 };
 
-/* kubectl options (kubectl options), shared by OpenShift's oc. */
+/* From `kubectl options`; shared by OpenShift's oc. */
 static const char *const kubectl_opts[] = {
 	"-n",
 	"--namespace",
@@ -49,26 +50,52 @@ static const char *const kubectl_opts[] = {
 	"--log-dir",
 	"--log-file-max-size",
 	"--stderrthreshold",
-	/* Subcommand-level, but listing it costs nothing. */
+	/* Subcommand-level, but a selector value wherever it appears. */
 	"-l",
 	"--selector",
 	NULL,
 };
 
-/* docker / podman global options. */
+/* docker global options (docker --help, "Options"). */
 static const char *const docker_opts[] = {
-	"-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert",
-	"--tlscert", "--tlskey", NULL,
+	"-H",	       "--host",      "--context", "-c",       "--config", "-l",
+	"--log-level", "--tlscacert", "--tlscert", "--tlskey", NULL,
 };
 
 /* podman: docker's, plus its own (podman --help, "Options"). */
 static const char *const podman_opts[] = {
-	"-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert",
-	"--tlscert", "--tlskey", "--url", "--connection", "--identity", "--root", "--runroot",
-	"--runtime", "--runtime-flag", "--storage-driver", "--storage-opt", "--tmpdir",
-	"--cgroup-manager", "--conmon", "--events-backend", "--hooks-dir", "--imagestore",
-	"--module", "--network-cmd-path", "--network-config-dir", "--volumepath", "--ssh",
-	"--cni-config-dir", NULL,
+	"-H",
+	"--host",
+	"--context",
+	"-c",
+	"--config",
+	"-l",
+	"--log-level",
+	"--tlscacert",
+	"--tlscert",
+	"--tlskey",
+	"--url",
+	"--connection",
+	"--identity",
+	"--root",
+	"--runroot",
+	"--runtime",
+	"--runtime-flag",
+	"--storage-driver",
+	"--storage-opt",
+	"--tmpdir",
+	"--cgroup-manager",
+	"--conmon",
+	"--events-backend",
+	"--hooks-dir",
+	"--imagestore",
+	"--module",
+	"--network-cmd-path",
+	"--network-config-dir",
+	"--volumepath",
+	"--ssh",
+	"--cni-config-dir",
+	NULL,
 };
 
 /* helm global flags (helm --help, "Global Flags"). */
@@ -98,14 +125,23 @@ static const char *const gh_opts[] = { "-R", "--repo", NULL };
 
 /* npm, npx, pnpm, yarn: npm's config options plus pnpm's -C / --filter. */
 static const char *const npm_opts[] = {
-	"--prefix", "-C",	 "--dir",   "-w",	  "--workspace", "--registry", "--userconfig",
-	"--cache",  "--loglevel", "--filter", "--globalconfig", "--cwd", NULL,
+	"--prefix",	  "-C",		  "--dir",   "-w",	   "--workspace",
+	"--registry",	  "--userconfig", "--cache", "--loglevel", "--filter",
+	"--globalconfig", "--cwd",	  NULL,
 };
 
 static const char *const aws_opts[] = {
-	"--profile",	"--region",	"--output",    "--endpoint-url",
-	"--query",	"--cli-read-timeout", "--cli-connect-timeout", "--ca-bundle",
-	"--color",	"--cli-binary-format", NULL,
+	"--profile",
+	"--region",
+	"--output",
+	"--endpoint-url",
+	"--query",
+	"--cli-read-timeout",
+	"--cli-connect-timeout",
+	"--ca-bundle",
+	"--color",
+	"--cli-binary-format",
+	NULL,
 };
 
 const struct argvmatch_cli argvmatch_clis[] = {
@@ -136,9 +172,8 @@ static const char *const xargs_long[] = {
 static const char *const timeout_long[] = { "kill-after", "signal", NULL };
 static const char *const nice_long[] = { "adjustment", NULL };
 static const char *const sudo_long[] = {
-	"user",	       "group",		  "close-from", "chdir",  "host",      "prompt",
-	"role",	       "type",		  "command-timeout", "other-user", "chroot", "auth-type",
-	"login-class", NULL,
+	"user", "group",	   "close-from", "chdir",  "host",	"prompt",      "role",
+	"type", "command-timeout", "other-user", "chroot", "auth-type", "login-class", NULL,
 };
 static const char *const stdbuf_long[] = { "input", "output", "error", NULL };
 static const char *const ionice_long[] = { "class", "classdata", "pid", "pgid", "uid", NULL };
@@ -156,10 +191,10 @@ static const char *const su_long[] = {
 	"group", "supp-group", "shell", "whitelist-environment", "user", NULL,
 };
 
-#define SHELL(n)                                                                              \
-	{                                                                                     \
-		.name = (n), .kind = ARGVMATCH_WRAP_SHELL, .short_val = "oO",                 \
-		.long_val = shell_long, .short_cmd = 'c',                                     \
+#define SHELL(n)                                                              \
+	{                                                                     \
+		.name = (n), .kind = ARGVMATCH_WRAP_SHELL, .short_val = "oO", \
+		.long_val = shell_long, .short_cmd = 'c',                     \
 	}
 #define PLAIN(n)                                          \
 	{                                                 \
@@ -176,7 +211,10 @@ const struct argvmatch_wrapper argvmatch_wrappers[] = {
 	  .long_cmd = "split-string",
 	  .flags = ARGVMATCH_WF_ASSIGN | ARGVMATCH_WF_LONE_DASH },
 	/* -e, -i, -l take optional values, attached only: they never consume. */
-	{ .name = "xargs", .kind = ARGVMATCH_WRAP_EXEC, .short_val = "adEILnPs", .long_val = xargs_long },
+	{ .name = "xargs",
+	  .kind = ARGVMATCH_WRAP_EXEC,
+	  .short_val = "adEILnPs",
+	  .long_val = xargs_long },
 	{ .name = "timeout",
 	  .kind = ARGVMATCH_WRAP_EXEC,
 	  .short_val = "ks",
@@ -202,7 +240,10 @@ const struct argvmatch_wrapper argvmatch_wrappers[] = {
 	PLAIN("builtin"),
 	PLAIN("noglob"),
 	PLAIN("nocorrect"),
-	{ .name = "stdbuf", .kind = ARGVMATCH_WRAP_EXEC, .short_val = "ioe", .long_val = stdbuf_long },
+	{ .name = "stdbuf",
+	  .kind = ARGVMATCH_WRAP_EXEC,
+	  .short_val = "ioe",
+	  .long_val = stdbuf_long },
 	PLAIN("setsid"),
 	/* ionice -p/-P/-u name processes that already run. */
 	{ .name = "ionice",
@@ -238,7 +279,10 @@ const struct argvmatch_wrapper argvmatch_wrappers[] = {
 	PLAIN("busybox"),
 	PLAIN("unbuffer"),
 	{ .name = "chroot", .kind = ARGVMATCH_WRAP_EXEC, .long_val = chroot_long, .noperands = 1 },
-	{ .name = "fakeroot", .kind = ARGVMATCH_WRAP_EXEC, .short_val = "lsib", .long_val = fakeroot_long },
+	{ .name = "fakeroot",
+	  .kind = ARGVMATCH_WRAP_EXEC,
+	  .short_val = "lsib",
+	  .long_val = fakeroot_long },
 	SHELL("sh"),
 	SHELL("bash"),
 	SHELL("rbash"),

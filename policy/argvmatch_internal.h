@@ -42,14 +42,14 @@ void argvmatch_shell_split(const char *str, struct argvmatch_scratch *scratch,
  * to @max pointers into @words. Returns the number of words; sets
  * scratch->incomplete when a word did not fit or there were more than @max.
  */
-size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch,
-			     const char **words, size_t max);
+size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch, const char **words,
+			     size_t max);
 
 /* A CLI whose global options are skipped before its subcommand words. */
 struct argvmatch_cli {
 	const char *name;	       /* base name: "kubectl" */
 	const char *const *value_opts; /* options taking a separate value, NULL-terminated */
-	bool abbrev;		       /* accepts unique prefixes of long options (argparse, nopt) */
+	bool abbrev; /* accepts unique prefixes of long options (argparse, nopt) */
 };
 
 extern const struct argvmatch_cli argvmatch_clis[];
@@ -63,13 +63,13 @@ enum argvmatch_wrap_kind {
 };
 
 /* NAME=value words between the options and the command (env, sudo). */
-#define ARGVMATCH_WF_ASSIGN	(1u << 0)
+#define ARGVMATCH_WF_ASSIGN (1u << 0)
 /* A lone "-" after the options is a flag (env: same as -i). */
-#define ARGVMATCH_WF_LONE_DASH	(1u << 1)
+#define ARGVMATCH_WF_LONE_DASH (1u << 1)
 /* After the operands, "-c STRING" / "--command STRING" is shell code (flock). */
-#define ARGVMATCH_WF_OPERAND_C	(1u << 2)
+#define ARGVMATCH_WF_OPERAND_C (1u << 2)
 /* SU kind: with -u / --user USER the operands are the command (runuser -u U -- CMD). */
-#define ARGVMATCH_WF_USER_CMD	(1u << 3)
+#define ARGVMATCH_WF_USER_CMD (1u << 3)
 
 /*
  * How a wrapper command finds the command it runs. Short option sets are
@@ -81,8 +81,8 @@ enum argvmatch_wrap_kind {
 struct argvmatch_wrapper {
 	const char *name;
 	enum argvmatch_wrap_kind kind;
-	const char *short_val;	     /* take a value: attached ("-n5") or the next word */
-	const char *short_optval;    /* take the next word only when it is not an option (sudo -h) */
+	const char *short_val;	  /* take a value: attached ("-n5") or the next word */
+	const char *short_optval; /* take the next word only when it is not an option (sudo -h) */
 	const char *const *long_val; /* take a value: "--opt=v" or the next word */
 	const char *short_norun;     /* present: nothing is run (command -v, taskset -p) */
 	const char *const *long_norun;
@@ -94,8 +94,8 @@ struct argvmatch_wrapper {
 	 */
 	char short_cmd;
 	const char *long_cmd;
-	unsigned noperands;	     /* fixed operands before the command (timeout DURATION) */
-	unsigned flags;		     /* ARGVMATCH_WF_* */
+	unsigned noperands; /* fixed operands before the command (timeout DURATION) */
+	unsigned flags;	    /* ARGVMATCH_WF_* */
 };
 
 extern const struct argvmatch_wrapper argvmatch_wrappers[];

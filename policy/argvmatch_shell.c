@@ -28,8 +28,8 @@
  *     later by name, `trap`/`source` strings, here-document bodies (their
  *     lines are parsed as commands: an over-match, not a miss).
  *   - case patterns are parsed as commands ("kubectl)" reads as kubectl) and
- *     their ')' may close a $( early; nested backquotes are only found as
- *     command boundaries; reserved words are recognised even when quoted.
+ *     their ')' may close a $( early; backquotes nest one level (\`...\`)
+ *     only; reserved words are recognised even when quoted.
  *   - a simple command keeps at most ARGVMATCH_SHELL_MAX_WORDS words, and
  *     substitutions nest at most ARGVMATCH_SHELL_MAX_NEST deep; past either,
  *     scratch->incomplete is set.
@@ -43,6 +43,7 @@ enum frame_kind {
 	FRAME_TOP,	/* the string itself */
 	FRAME_PAREN,	/* ( ), $( ), <( ), >( ): ends at ')' */
 	FRAME_BACKTICK, /* ` `: ends at the next unescaped '`', quoted or not */
+	FRAME_NESTED,	/* \` \` inside ` `: a nested substitution, one level only */
 };
 
 enum quote_state {
@@ -207,8 +208,8 @@ static bool is_assignment(const char *w)
 static bool is_reserved(const char *w)
 {
 	static const char *const words[] = {
-		"if", "then", "else", "elif", "fi", "do", "done", "while",
-		"until", "esac", "!", "{", "}", "coproc",
+		"if",	 "then",  "else", "elif", "fi", "do", "done",
+		"while", "until", "esac", "!",	  "{",	"}",  "coproc",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
@@ -388,10 +389,28 @@ static const char *ansi_escape(struct splitter *sp, struct frame *f, const char 
 	return s;
 }
 
+/*
+ * Inside ` `, the shell first turns \` into ` and parses the result, so
+ * "echo `echo \`cmd\``" runs cmd: \` opens a nested substitution, and closes
+ * it again. Deeper levels (\\\`) are not followed.
+ */
+static bool nested_backtick(struct splitter *sp, struct frame *f)
+{
+	if (f->kind == FRAME_NESTED) {
+		pop(sp);
+		return true;
+	}
+	if (f->kind == FRAME_BACKTICK) {
+		substitution(sp, f, FRAME_NESTED);
+		return true;
+	}
+	return false;
+}
+
 /* Inside '...' or $'...'. */
 static const char *step_single(struct splitter *sp, struct frame *f, const char *s)
 {
-	if (*s == '`' && f->kind == FRAME_BACKTICK) {
+	if (*s == '`' && (f->kind == FRAME_BACKTICK || f->kind == FRAME_NESTED)) {
 		/* The shell finds the closing backquote before it looks at quotes. */
 		pop(sp);
 		return s + 1;
@@ -416,6 +435,8 @@ static const char *step_double(struct splitter *sp, struct frame *f, const char 
 	case '\\':
 		if (s[1] == '\n')
 			return s + 2;
+		if (s[1] == '`' && nested_backtick(sp, f))
+			return s + 2;
 		if (s[1] == '$' || s[1] == '`' || s[1] == '"' || s[1] == '\\') {
 			put(sp, f, s[1]);
 			return s + 2;
@@ -429,7 +450,7 @@ static const char *step_double(struct splitter *sp, struct frame *f, const char 
 		}
 		break;
 	case '`':
-		if (f->kind == FRAME_BACKTICK)
+		if (f->kind == FRAME_BACKTICK || f->kind == FRAME_NESTED)
 			pop(sp);
 		else
 			substitution(sp, f, FRAME_BACKTICK);
@@ -492,7 +513,7 @@ static const char *step_plain(struct splitter *sp, struct frame *f, const char *
 		}
 		break;
 	case '`':
-		if (f->kind == FRAME_BACKTICK)
+		if (f->kind == FRAME_BACKTICK || f->kind == FRAME_NESTED)
 			pop(sp);
 		else
 			substitution(sp, f, FRAME_BACKTICK);
@@ -500,11 +521,8 @@ static const char *step_plain(struct splitter *sp, struct frame *f, const char *
 	case '\\':
 		if (s[1] == '\n')
 			return s + 2;
-		if (s[1] == '`' && f->kind == FRAME_BACKTICK) {
-			/* A nested backquote: at least its command boundary is seen. */
-			end_command(sp, f);
+		if (s[1] == '`' && nested_backtick(sp, f))
 			return s + 2;
-		}
 		if (s[1]) {
 			put(sp, f, s[1]);
 			f->fd_digits = false;
@@ -514,7 +532,8 @@ static const char *step_plain(struct splitter *sp, struct frame *f, const char *
 	case '#':
 		if (f->in_word)
 			break;
-		while (*s && *s != '\n' && !(*s == '`' && f->kind == FRAME_BACKTICK))
+		while (*s && *s != '\n' &&
+		       !(*s == '`' && (f->kind == FRAME_BACKTICK || f->kind == FRAME_NESTED)))
 			s++;
 		return s;
 	default:
@@ -557,8 +576,8 @@ void argvmatch_shell_split(const char *str, struct argvmatch_scratch *scratch,
 	}
 }
 
-size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch,
-			     const char **words, size_t max)
+size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch, const char **words,
+			     size_t max)
 {
 	struct argvmatch_scratch *sc = scratch;
 	const char *s = str;
@@ -585,7 +604,8 @@ size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch,
 				quote = 0;
 				continue;
 			}
-			if (c == '\\' && *s && (quote == 0 || (quote == '"' && strchr("$`\"\\\n", *s))))
+			if (c == '\\' && *s &&
+			    (quote == 0 || (quote == '"' && strchr("$`\"\\\n", *s))))
 				c = *s++;
 			if (sc->used + 1 >= sizeof(sc->buf))
 				goto full;
@@ -596,7 +616,7 @@ size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch,
 		sc->buf[sc->used++] = '\0';
 		words[n++] = sc->buf + start;
 		continue;
-full:
+	full:
 		sc->used = start; /* drop the partial word */
 		break;
 	}

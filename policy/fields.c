@@ -71,6 +71,11 @@ static int validate_domain(const char *v, char *reason, size_t rsz)
 	size_t host_len = colon ? (size_t)(colon - v) : strlen(v);
 	size_t label = 0;
 
+	if (strchr(v, '/'))
+		return policy_reasonf(reason, rsz,
+				      "invalid domain '%s': write a bare name such as api.github.com, "
+				      "no scheme or path",
+				      v);
 	if (host_len == 0 || host_len > 253)
 		return policy_reasonf(reason, rsz, "invalid domain '%s': empty or too long", v);
 	if (strncmp(p, "*.", 2) == 0) {
@@ -153,11 +158,21 @@ static int validate_account(const char *v, char *reason, size_t rsz)
 	return 0;
 }
 
+static bool extendable(const struct policy_field *table, const char *v)
+{
+	for (const struct policy_field *f = table; f->name; f++) {
+		if (f->extend_name && strcmp(f->extend_name, v) == 0)
+			return true;
+		if (f->kind == FK_MAP && extendable(f->children, v))
+			return true;
+	}
+	return false;
+}
+
 static int validate_extend(const char *v, char *reason, size_t rsz)
 {
-	for (const struct policy_field *f = policy_fields; f->name; f++)
-		if (f->extend_name && strcmp(f->extend_name, v) == 0)
-			return 0;
+	if (extendable(policy_fields, v))
+		return 0;
 	return policy_reasonf(reason, rsz,
 			      "'%s' cannot be extended by a project (extendable: allow_net, "
 			      "allow_write, pass_env, resource_limits)",

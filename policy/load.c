@@ -438,11 +438,25 @@ static int load_mapping(struct loader *ld, const yaml_node_t *n, const struct po
 	return 0;
 }
 
-static int parse_error(struct loader *ld, const yaml_parser_t *parser)
+static int parse_error(struct loader *ld, const yaml_parser_t *parser, const char *buf, size_t len)
 {
 	snprintf(ld->diag->file, sizeof(ld->diag->file), "%s", ld->display);
 	ld->diag->line = (uint32_t)parser->problem_mark.line + 1;
 	ld->diag->col = (uint32_t)parser->problem_mark.column + 1;
+	if (parser->error == YAML_READER_ERROR) {
+		/* Reader errors (bad UTF-8, control bytes) carry a byte offset, not a mark. */
+		uint32_t line = 1, col = 1;
+		for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)buf[i] & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		ld->diag->line = line;
+		ld->diag->col = col;
+	}
 	if (parser->context)
 		snprintf(ld->diag->msg, sizeof(ld->diag->msg), "malformed YAML: %s %s",
 			 parser->problem ? parser->problem : "error", parser->context);
@@ -486,13 +500,13 @@ int policy_load_buffer(struct policy *p, const char *buf, size_t len, const char
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = parse_error(&ld, &parser);
+		r = parse_error(&ld, &parser, buf, len);
 		yaml_parser_delete(&parser);
 		return r;
 	}
 	/* One document per file: a second one would be silently ignored otherwise. */
 	if (!yaml_parser_load(&parser, &extra)) {
-		r = parse_error(&ld, &parser);
+		r = parse_error(&ld, &parser, buf, len);
 		goto out_doc;
 	}
 	yaml_node_t *second = yaml_document_get_root_node(&extra);

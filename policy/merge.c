@@ -79,7 +79,8 @@ static int merge_list(struct merger *m, const struct policy_field *f, struct pol
 /*
  * allow_net: absent means the host network, so a project that sets it when
  * the global file does not only restricts the network (accepted, replaces).
- * When the global file already restricts it, new domains widen it.
+ * An empty project list means no network (accepted). When the global file
+ * already has a list, new domains widen it (opt-in only).
  */
 static int merge_net(struct merger *m, const struct policy_field *f, struct policy_list *gl,
 		     const struct policy_list *pl)
@@ -90,6 +91,14 @@ static int merge_net(struct merger *m, const struct policy_field *f, struct poli
 		gl->present = true;
 		gl->origin = remap(m, pl->origin);
 		return merge_list(m, f, gl, pl, true);
+	}
+	/* "allow_net: []" in a project: no network at all, the tightest choice, always accepted. */
+	if (pl->n == 0) {
+		for (uint32_t i = 0; i < gl->n; i++)
+			free(gl->items[i].value);
+		gl->n = 0;
+		gl->origin = remap(m, pl->origin);
+		return 0;
 	}
 	return merge_list(m, f, gl, pl, may_extend(m, f->extend_name));
 }

@@ -61,6 +61,7 @@ case_setup() {
 	CWD=$PROJ
 	AG_ENV=()
 	LAST_CMD=
+	NOTE=
 	mkdir -p "$HOME_DIR" "$PROJ"
 	git init -q "$PROJ" || exit 1
 	fix_owner
@@ -95,6 +96,9 @@ write_cfg() {
 
 # ---- running aigate ---------------------------------------------------------
 
+# No invocation may hang the suite: a stuck one is killed and reads as exit 124.
+AG_TIMEOUT=${AG_TIMEOUT:-30}
+
 # ag_exec CMD ARGS… — run CMD (an aigate binary path) as the test user in $CWD
 # with the clean environment; no capture. Extra variables: AG_ENV=(NAME=value …).
 ag_exec() {
@@ -102,8 +106,9 @@ ag_exec() {
 	shift
 	(
 		cd "$CWD" || exit 99
-		exec env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" AIGATE_HOME="$AG_HOME" NO_COLOR=1 \
-			LANG=C.UTF-8 "${AG_ENV[@]}" "${AS_USER[@]}" "$bin" "$@"
+		exec timeout -k 5 "$AG_TIMEOUT" env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" \
+			AIGATE_HOME="$AG_HOME" NO_COLOR=1 LANG=C.UTF-8 "${AG_ENV[@]}" \
+			"${AS_USER[@]}" "$bin" "$@"
 	)
 }
 
@@ -148,14 +153,14 @@ show_file() {
 fail() {
 	{
 		echo "    assertion failed: $*"
-		# The innermost caller outside lib.sh: the test's own line.
-		local i
+		# Where: every caller outside lib.sh, innermost first, up to the case.
+		local i where=
 		for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
-			if [ "${BASH_SOURCE[$i]##*/}" != lib.sh ]; then
-				echo "    at ${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}"
-				break
-			fi
+			case "${BASH_SOURCE[$i]##*/}" in lib.sh | run.sh) continue ;; esac
+			where="$where${where:+ < }${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]} (${FUNCNAME[$i]})"
 		done
+		[ -n "$where" ] && echo "    at $where"
+		[ -n "${NOTE:-}" ] && echo "    while: $NOTE"
 		if [ -n "${LAST_CMD:-}" ]; then
 			echo "    last command: $LAST_CMD"
 			echo "    exit status: ${STATUS:-?}"
@@ -166,6 +171,8 @@ fail() {
 	exit 1
 }
 
+# NOTE=text (set by a case) is printed with a failure: which table row, which spelling.
+
 # skip REASON — the case cannot run here; the reason is printed.
 skip() {
 	echo "$*" >"${SKIP_FILE:-/dev/stderr}"
@@ -173,7 +180,9 @@ skip() {
 }
 
 assert_status() {
-	[ "${STATUS:-}" = "$1" ] || fail "exit status: expected $1, got ${STATUS:-none}"
+	local note=
+	[ "${STATUS:-}" = 124 ] && [ "$1" != 124 ] && note=" (124: killed after ${AG_TIMEOUT}s, it hung)"
+	[ "${STATUS:-}" = "$1" ] || fail "exit status: expected $1, got ${STATUS:-none}$note"
 }
 
 assert_stdout_contains() {
@@ -222,6 +231,16 @@ assert_eq() {
 
 # ---- small helpers ------------------------------------------------------------
 
+# Nothing in $AG_HOME but config.yaml: no temporary or lock file left behind.
+assert_no_stray_files() {
+	local f stray=
+	for f in "$AG_HOME"/* "$AG_HOME"/.[!.]*; do
+		[ -e "$f" ] || continue
+		[ "${f##*/}" = config.yaml ] || stray="$stray ${f##*/}"
+	done
+	[ -z "$stray" ] || fail "files left in $AG_HOME besides config.yaml:$stray"
+}
+
 # The line of `  - "VALUE"` in the default policy: origins say "(built-in default):LINE".
 default_line() {
 	grep -n -F -x -- "  - \"$1\"" "$ROOT/policy/default-policy.yaml" | head -n1 | cut -d: -f1
@@ -235,7 +254,14 @@ file_mode() {
 	stat -c %a "$1"
 }
 
-# ag_json_py EXPR — evaluate a Python expression on status --json output (as `j`).
+# need_python — skip the case when python3 is not installed (JSON checks need it).
+need_python() {
+	[ -n "${PYTHON:-}" ] || PYTHON=$(command -v python3)
+	[ -n "$PYTHON" ] || skip "python3 is not installed: cannot check JSON output"
+}
+
+# json_eval EXPR — print a Python expression evaluated on the JSON in $OUT (as `j`).
 json_eval() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1"
+	need_python
+	"$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1"
 }

@@ -38,6 +38,12 @@ if ! "${AS_USER[@]}" test -x "$AIGATE"; then
 	exit 1
 fi
 
+# The interpreter itself, not a version-manager shim that costs 100 ms a call.
+if [ -z "${PYTHON:-}" ] && command -v python3 >/dev/null 2>&1; then
+	PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+fi
+export PYTHON
+
 LOGDIR=$(mktemp -d /tmp/aigate-it-run.XXXXXXXX) || exit 1
 trap 'rm -rf "$LOGDIR"' EXIT
 

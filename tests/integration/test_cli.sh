@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2088,SC2034,SC2016 # literal "~/" in messages; AG_ENV/NOTE are read by lib.sh
 # test_cli.sh — the command line itself: version, help, usage errors, aigate-run.
 
 COMMANDS="init deny allow status doctor policy run"
@@ -206,4 +207,23 @@ test_aigate_run_symlink() {
 	ag_bin "$link"
 	assert_status 2
 	assert_stderr_contains "missing the command to run"
+}
+
+test_log_levels() {
+	ag -v allow read not-a-rule
+	assert_status 0
+	assert_stderr_contains "aigate: debug: checked 'not-a-rule'"
+	AG_ENV=(AIGATE_LOG_LEVEL=error)
+	ag deny read x
+	assert_status 0
+	assert_stderr_empty
+	assert_file_contains "$CFG" '  - "x"'
+	ag deny read "a//b"
+	assert_status 2
+	assert_stderr_contains "error: invalid path pattern 'a//b'"
+	AG_ENV=(AIGATE_LOG_LEVEL=warn)
+	ag allow read not-a-rule
+	assert_status 0
+	assert_stderr_contains "warning: 1 of the given rules were not in deny_read"
+	assert_stderr_not_contains "removed 0 rules"
 }

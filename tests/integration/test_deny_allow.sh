@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2088,SC2034,SC2016 # literal "~/" in messages; AG_ENV/NOTE are read by lib.sh
 # test_deny_allow.sh — aigate deny / allow: textual edits of the global policy.
 
 # The values of list FIELD in `status --json`, as a Python list literal.
@@ -79,6 +80,7 @@ test_deny_read_invalid_pattern_without_config() {
 }
 
 test_deny_exec_rules() {
+	need_python
 	write_cfg <<'EOF'
 # mine
 deny_read:
@@ -166,6 +168,7 @@ test_allow_exec_removes_rule() {
 }
 
 test_deny_net_except() {
+	need_python
 	ag init
 	assert_status 0
 	ag deny net --except a.example --except b.example
@@ -181,6 +184,7 @@ test_deny_net_except() {
 }
 
 test_deny_net_duplicate_except() {
+	need_python
 	ag init
 	assert_status 0
 	ag deny net --except b.example --except b.example
@@ -189,6 +193,7 @@ test_deny_net_duplicate_except() {
 }
 
 test_deny_net_none() {
+	need_python
 	ag init
 	assert_status 0
 	ag deny net
@@ -246,6 +251,7 @@ test_deny_net_url_message() {
 }
 
 test_allow_net_adds_domain() {
+	need_python
 	ag init
 	assert_status 0
 	ag allow net c.example
@@ -288,6 +294,7 @@ test_deny_read_creates_config() {
 }
 
 test_flow_list_edit() {
+	need_python
 	write_cfg <<'EOF'
 # flow style
 deny_read: [".env", "x"]  # keep me
@@ -306,7 +313,28 @@ EOF
 	assert_status 0
 }
 
+# "deny_read:", "deny_read: ~" and "deny_read: null" all load as an empty list;
+# deny must be able to add to each of them.
+test_deny_read_into_null_list() {
+	need_python
+	local spelling
+	for spelling in "" " ~" " null"; do
+		NOTE="config line 'deny_read:$spelling'"
+		printf '# empty list\ndeny_read:%s\ndeny_exec: [curl]\n' "$spelling" | write_cfg
+		ag status
+		assert_status 0
+		ag deny read x
+		assert_status 0
+		assert_file_contains "$CFG" '"x"'
+		assert_file_contains "$CFG" "# empty list"
+		ag status --json
+		assert_status 0
+		assert_eq "$(json_eval "[x['value'] for x in j['deny_read']]")" "['x']" "deny_read after deny read x on 'deny_read:$spelling'"
+	done
+}
+
 test_remove_last_block_item() {
+	need_python
 	write_cfg <<'EOF'
 deny_read:
   - ".env"
@@ -346,9 +374,7 @@ EOF
 	assert_status 2
 	assert_stderr_contains "~/.aigate/config.yaml:3:3:"
 	assert_eq "$(checksum "$CFG")" "$sum" "allow net must not touch a broken config"
-	local stray
-	stray=$(ls -A "$AG_HOME" | grep -v -x config.yaml)
-	[ -z "$stray" ] || fail "files left behind: $stray"
+	assert_no_stray_files
 }
 
 test_edit_keeps_permissions() {
@@ -361,9 +387,7 @@ test_edit_keeps_permissions() {
 	ag allow exec curl
 	assert_status 0
 	assert_eq "$(file_mode "$CFG")" 640 "mode after allow exec"
-	local stray
-	stray=$(ls -A "$AG_HOME" | grep -v -x config.yaml)
-	[ -z "$stray" ] || fail "files left behind: $stray"
+	assert_no_stray_files
 }
 
 # Concurrent edits are serialised: no update is lost, the file stays valid.
@@ -385,9 +409,7 @@ test_concurrent_deny() {
 	ag status
 	assert_status 0
 	assert_stdout_contains "deny_read (62):"
-	local stray
-	stray=$(ls -A "$AG_HOME" | grep -v -x config.yaml)
-	[ -z "$stray" ] || fail "files left behind: $stray"
+	assert_no_stray_files
 }
 
 test_dash_pattern_needs_double_dash() {
@@ -409,17 +431,35 @@ test_dash_pattern_needs_double_dash() {
 
 # Values that need YAML escaping are written so that they load back unchanged.
 test_deny_read_quoting() {
+	need_python
 	ag init
 	assert_status 0
 	ag deny read 'with"quote' 'back\\slash' 'café' 'sp ace'
 	assert_status 0
 	ag status --json
 	assert_status 0
-	python3 - "$OUT" <<'EOF' || fail "status --json does not hold the quoted values as given"
+	"$PYTHON" - "$OUT" <<'EOF' || fail "status --json does not hold the quoted values as given"
 import json, sys
 vals = [x["value"] for x in json.load(open(sys.argv[1]))["deny_read"]]
 want = ['with"quote', 'back\\\\slash', 'café', 'sp ace']
 print("deny_read:", vals)
 sys.exit(0 if vals[-4:] == want else 1)
 EOF
+}
+
+# A config.yaml that is a symlink (dotfile managers) must not be silently
+# replaced by a copy: either the target is edited or the edit is refused.
+test_edit_config_symlink() {
+	mkdir -p "$AG_HOME" "$T/dotfiles"
+	printf 'deny_read: [".env"]\n' >"$T/dotfiles/aigate.yaml"
+	chmod 0600 "$T/dotfiles/aigate.yaml"
+	ln -s "$T/dotfiles/aigate.yaml" "$CFG"
+	fix_owner
+	ag deny read x
+	[ -L "$CFG" ] || fail "config.yaml was a symlink to $T/dotfiles/aigate.yaml and is now a regular file: the edit went to a copy"
+	if [ "$STATUS" = 0 ]; then
+		assert_file_contains "$T/dotfiles/aigate.yaml" '"x"'
+	else
+		assert_file_not_contains "$T/dotfiles/aigate.yaml" '"x"'
+	fi
 }

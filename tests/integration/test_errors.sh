@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2088,SC2034,SC2016 # literal "~/" in messages; AG_ENV/NOTE are read by lib.sh
 # test_errors.sh — configuration errors: exit 2 and a file:line:col diagnostic,
 # the same for every command that loads the policy.
 
@@ -132,7 +133,7 @@ test_unknown_preset() {
 mask_stdout:
   presets: [github, nope]
 EOF
-	expect_config_error "~/.aigate/config.yaml:2:22: error: unknown mask preset 'nope' (known: " "anthropic" "github" "aws_key"
+	expect_config_error "~/.aigate/config.yaml:2:21: error: unknown mask preset 'nope' (known: " "anthropic" "github" "aws_key"
 }
 
 test_duplicate_key() {

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2088,SC2034,SC2016 # literal "~/" in messages; AG_ENV/NOTE are read by lib.sh
 # test_status.sh — aigate status: the effective policy, its files and the merge
 # of a project's .aigate.yaml (which may only tighten the global policy).
 
@@ -41,9 +42,10 @@ test_status_builtin_default() {
 }
 
 test_status_json() {
+	need_python
 	ag status --json
 	assert_status 0
-	python3 -c 'import json,sys; json.load(sys.stdin)' <"$OUT" || fail "status --json is not valid JSON"
+	"$PYTHON" -c 'import json,sys; json.load(sys.stdin)' <"$OUT" || fail "status --json is not valid JSON"
 	assert_eq "$(json_eval "j['global_config_exists']")" "False"
 	assert_eq "$(json_eval "j['project_config']")" "None"
 	assert_eq "$(json_eval "j['project_root']")" "$PROJ"
@@ -56,17 +58,19 @@ test_status_json() {
 }
 
 test_status_json_escapes() {
+	need_python
 	ag init
 	assert_status 0
 	ag deny read 'quo"te' 'back\\slash'
 	assert_status 0
 	ag status --json
 	assert_status 0
-	python3 -c 'import json,sys; json.load(sys.stdin)' <"$OUT" || fail "status --json is not valid JSON"
+	"$PYTHON" -c 'import json,sys; json.load(sys.stdin)' <"$OUT" || fail "status --json is not valid JSON"
 	assert_eq "$(json_eval "[x['value'] for x in j['deny_read']][-2:] == ['quo\"te', 'back\\\\\\\\slash']")" "True"
 }
 
 test_status_project_rule() {
+	need_python
 	write_project <<'EOF'
 # project policy
 deny_read:
@@ -110,6 +114,7 @@ EOF
 }
 
 test_status_project_cannot_loosen_net() {
+	need_python
 	global_with_net
 	write_project <<'EOF'
 deny_read:
@@ -166,7 +171,26 @@ EOF
 	assert_stdout_not_contains "evil.example"
 }
 
+test_status_project_cannot_loosen_write_env() {
+	write_project <<'EOF'
+allow_write:
+  - "/etc/"
+pass_env: [AWS_SECRET_ACCESS_KEY]
+deny_env: [FOO]
+EOF
+	ag status
+	assert_status 0
+	assert_stderr_contains ".aigate.yaml:2:5: warning: allow_write entry '/etc/' would loosen the global policy; ignored"
+	assert_stderr_contains ".aigate.yaml:3:12: warning: pass_env entry 'AWS_SECRET_ACCESS_KEY' would loosen the global policy; ignored"
+	assert_stdout_not_contains "/etc/"
+	assert_stdout_not_contains "AWS_SECRET_ACCESS_KEY"
+	assert_stdout_not_contains "allow_write"
+	# Tightening is taken.
+	assert_stdout_contains "FOO                            $PROJ/.aigate.yaml:4"
+}
+
 test_status_project_raises_memory() {
+	need_python
 	global_with_net
 	write_project <<'EOF'
 resource_limits:

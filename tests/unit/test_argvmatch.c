@@ -98,7 +98,9 @@ static struct match_case cli_cases[] = {
 	{ { "kubectl", "-v", "6", "--kubeconfig", "k", "delete" }, KD, true },
 	{ { "kubectl", "--", "delete" }, KD, true },
 	{ { "oc", "-n", "x", "delete", "pod" }, "oc delete", true },
-	{ { "kubectl", "rollout", "-n", "x", "restart", "deploy" }, "kubectl rollout restart", true },
+	{ { "kubectl", "rollout", "-n", "x", "restart", "deploy" },
+	  "kubectl rollout restart",
+	  true },
 	{ { "kubectl", "delete", "pod", "x" }, "kubectl delete pod", true },
 	{ { "kubectl", "get", "pods" }, "kubectl", true },
 	{ { "git", "-C", "dir", "push" }, GP, true },
@@ -279,6 +281,10 @@ static struct match_case shell_cases[] = {
 	{ { "sh", "-c", "f() { kubectl delete x; }; f" }, KD, true },
 	{ { "sh", "-c", "echo a \\\n; kubectl delete x" }, KD, true },
 	{ { "sh", "-c", "kubectl delete x", "sh" }, KD, true },
+	{ { "sh", "-c", "echo `echo \\`kubectl delete x\\``" }, KD, true },
+	{ { "sh", "-c", "case $1 in a) kubectl delete x;; esac" }, KD, true },
+	{ { "sh", "-c", "{fd}>/dev/null kubectl delete x" }, KD, true },
+	{ { "sh", "-c", "for p do kubectl delete $p; done" }, KD, true },
 	/* negative twins */
 	{ { "sh", "-c", "echo kubectl delete" }, KD, false },
 	{ { "sh", "-c", "echo \"kubectl delete\"" }, KD, false },
@@ -367,7 +373,8 @@ Test(argvmatch, parse_rule_words_and_lengths)
 	struct argvmatch_rule rule;
 	const char *reason = NULL;
 
-	cr_assert_eq(argvmatch_parse_rule("git  push\torigin", buf, sizeof(buf), &rule, &reason), 0);
+	cr_assert_eq(argvmatch_parse_rule("git  push\torigin", buf, sizeof(buf), &rule, &reason),
+		     0);
 	cr_assert_str_eq(rule.words[0], "git");
 	cr_assert_str_eq(rule.words[1], "push");
 	cr_assert_str_eq(rule.words[2], "origin");
@@ -549,12 +556,28 @@ Test(argvmatch, empty_and_short_argv)
 /* ------------------------------------------------------------- robustness */
 
 static const char *const vocabulary[] = {
-	"sh",	 "-c",	    "bash", "-lc",   "env",  "-S",   "-i",   "sudo", "-u",	  "xargs",
-	"-I",	 "timeout", "5",    "nice",  "-n",   "--",   "-",    "A=1",  "kubectl", "delete",
-	"git",	 "-C",	    "push", "flock", "eval", "su",   "-o",   "$(",   ")",	  "`",
-	"'",	 "\"",	    ";",    "|",     "&&",   "2>&1", "<<<",  "{",    "}",	  "for",
-	"do",	 "$'\\x",   "\\",   "#",     "(",    "-S'",  "--split-string=", "command", "-v",
-	"exec",	 "busybox", "watch", "runuser", "chrt", "taskset", "ionice", "stdbuf", "-o",
+	"sh",	   "-c",      "bash",	 "-lc",
+	"env",	   "-S",      "-i",	 "sudo",
+	"-u",	   "xargs",   "-I",	 "timeout",
+	"5",	   "nice",    "-n",	 "--",
+	"-",	   "A=1",     "kubectl", "delete",
+	"git",	   "-C",      "push",	 "flock",
+	"eval",	   "su",      "-o",	 "$(",
+	")",	   "`",	      "\\`",	 "'",
+	"\"",	   ";",	      "|",	 "&&",
+	"2>&1",	   "<<<",     "<(",	 "{",
+	"}",	   "for",     "do",	 "case",
+	"$'\\x",   "$'\\u12", "\\",	 "#",
+	"(",	   "\n",      "-S'",	 "--split-string=",
+	"command", "-v",      "exec",	 "busybox",
+	"watch",   "runuser", "chrt",	 "taskset",
+	"ionice",  "stdbuf",
+};
+
+/* Wrappers put first more often, so that random words reach the unwrapping code. */
+static const char *const first_words[] = {
+	"sh",	 "bash",    "env",   "sudo",	"xargs", "timeout", "nice", "eval",    "su",
+	"flock", "busybox", "watch", "command", "exec",	 "runuser", "chrt", "kubectl", "git",
 };
 
 static void random_word(char *w, size_t size)
@@ -586,25 +609,33 @@ static void random_word(char *w, size_t size)
 
 Test(argvmatch, random_argvs_do_not_crash, .timeout = 120)
 {
-	static struct argvmatch_scratch scratch;
-	static char words[12][96];
+	/* On the heap, sized exactly: ASan then sees any read past a word or the scratch. */
+	struct argvmatch_scratch *scratch = malloc(sizeof(*scratch));
+	char word[96], *heap[12];
 	const char *argv[13];
 	const char *rules[][3] = { { "kubectl", "delete", NULL }, { "sh", NULL, NULL } };
 	struct argvmatch_invocation inv[ARGVMATCH_MAX_INVOCATIONS];
 
+	cr_assert_not_null(scratch);
 	srand(20240601);
 	for (int iter = 0; iter < 10000; iter++) {
 		size_t argc = (size_t)rand() % 12, n;
 
 		for (size_t i = 0; i < argc; i++) {
-			random_word(words[i], sizeof(words[i]));
-			argv[i] = words[i];
+			random_word(word, sizeof(word));
+			heap[i] = strdup(word);
+			cr_assert_not_null(heap[i]);
+			argv[i] = heap[i];
 		}
+		if (argc > 0 && rand() % 4)
+			argv[0] = first_words[(size_t)rand() % ARRAY_SIZE(first_words)];
+		if (argc > 1 && rand() % 2)
+			argv[1] = rand() % 2 ? "-c" : "-S";
 		argv[argc] = NULL;
-		n = argvmatch_extract(argv, argc, &scratch, inv, ARRAY_SIZE(inv));
+		n = argvmatch_extract(argv, argc, scratch, inv, ARRAY_SIZE(inv));
 		cr_assert_leq(n, ARRAY_SIZE(inv), "iteration %d", iter);
 		cr_assert_eq(n == 0, argc == 0, "iteration %d", iter);
-		cr_assert_leq(scratch.used, sizeof(scratch.buf), "iteration %d", iter);
+		cr_assert_leq(scratch->used, sizeof(scratch->buf), "iteration %d", iter);
 		for (size_t i = 0; i < n; i++) {
 			/* strlen() walks every string: ASan flags any that is not terminated. */
 			size_t total = strlen(inv[i].cmd) + strlen(inv[i].name);
@@ -615,7 +646,11 @@ Test(argvmatch, random_argvs_do_not_crash, .timeout = 120)
 				total += strlen(inv[i].pos[j]);
 			(void)total;
 			for (size_t r = 0; r < ARRAY_SIZE(rules); r++)
-				(void)argvmatch_rule_matches(rules[r], rules[r][1] ? 2 : 1, &inv[i]);
+				(void)argvmatch_rule_matches(rules[r], rules[r][1] ? 2 : 1,
+							     &inv[i]);
 		}
+		for (size_t i = 0; i < argc; i++)
+			free(heap[i]);
 	}
+	free(scratch);
 }

@@ -76,6 +76,16 @@ Test(merge, allow_net_on_unrestricted_global_only_restricts)
 	policy_free(m.p);
 }
 
+Test(merge, empty_project_allow_net_means_no_network)
+{
+	struct merged m;
+	merge("allow_net: [api.github.com, api.openai.com]\n", "allow_net: []\n", &m);
+	cr_expect(m.p->allow_net.present);
+	cr_expect_eq(m.p->allow_net.n, 0, "[] in a project tightens to no network");
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
 Test(merge, limits_may_only_go_down)
 {
 	struct merged m;
