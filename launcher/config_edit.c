@@ -146,10 +146,11 @@ static int locate(const struct text *t, const char *field, struct located *loc)
 					/* a scalar value: only null is editable (the loader rejects others) */
 					const char *v = (const char *)ev.data.scalar.value;
 					loc->is_null = ev.data.scalar.plain_implicit &&
-						       (ev.data.scalar.length == 0 || !strcmp(v, "~") ||
-							!strcmp(v, "null") || !strcmp(v, "Null") ||
-							!strcmp(v, "NULL"));
-					loc->null_end = ev.data.scalar.length ? eb : loc->after_colon;
+						       (ev.data.scalar.length == 0 ||
+							!strcmp(v, "~") || !strcmp(v, "null") ||
+							!strcmp(v, "Null") || !strcmp(v, "NULL"));
+					loc->null_end =
+						ev.data.scalar.length ? eb : loc->after_colon;
 					if (!loc->is_null)
 						r = -EINVAL;
 					key_is_field = false;
@@ -543,7 +544,8 @@ int config_edit_list(const char *path, const char *display, const char *field,
 			res->unchanged++;
 			continue;
 		}
-		r = op == CONFIG_EDIT_REMOVE ? remove_all(&t, field, uniq[i]) : add_one(&t, field, uniq[i]);
+		r = op == CONFIG_EDIT_REMOVE ? remove_all(&t, field, uniq[i])
+					     : add_one(&t, field, uniq[i]);
 		res->changed++;
 	}
 	if (r == 0 && op == CONFIG_EDIT_SET && nuniq == 0)

@@ -50,7 +50,7 @@ int argvmatch_parse_rule(const char *text, char *buf, size_t bufsz, struct argvm
 
 	memset(&rule, 0, sizeof(rule));
 	if (!text || !buf || !ret) {
-		reason = "no rule text";
+		reason = "missing rule text or buffer";
 		goto fail;
 	}
 	if (strnlen(text, ARGVMATCH_RULE_MAX + 1) > ARGVMATCH_RULE_MAX) {
@@ -125,17 +125,20 @@ static bool has_char(const char *set, char c)
 }
 
 /*
- * Is @name (its first @len bytes) in the NULL-terminated @list? With
- * @abbrev, a unique-or-not prefix counts too: getopt_long, argparse and nopt
- * take "--adj 5" for "--adjustment 5", and reading "5" as the command would
- * hide the real one. (An ambiguous prefix makes the tool fail, so
- * over-consuming there hides nothing that runs.)
+ * Is @name (its first @len bytes) the option @opt? With @abbrev, a prefix
+ * counts too: getopt_long, argparse and nopt take "--adj 5" for
+ * "--adjustment 5", and reading "5" as the command would hide the real one.
+ * (An ambiguous prefix makes the tool fail, so over-consuming there hides
+ * nothing that runs.)
  */
 static bool opt_is(const char *opt, const char *name, size_t len, bool abbrev)
 {
-	return opt && len > 0 && strncmp(opt, name, len) == 0 && (opt[len] == '\0' || abbrev);
+	size_t olen = opt ? strlen(opt) : 0;
+
+	return len > 0 && len <= olen && memcmp(opt, name, len) == 0 && (len == olen || abbrev);
 }
 
+/* The same for any option of the NULL-terminated @list. */
 static bool opt_listed(const char *const *list, const char *name, size_t len, bool abbrev)
 {
 	for (; list && *list; list++)
@@ -200,9 +203,9 @@ static void collect_pos(struct argvmatch_invocation *inv, const char *const *a, 
 
 		/* A lone "-" is an operand (stdin), never an option. */
 		if (options && w[0] == '-' && w[1] != '\0') {
+			/* `kubectl -- delete`: what follows "--" is positional. */
 			if (strcmp(w, "--") == 0)
-				options =
-					false; /* `kubectl -- delete`: what follows is positional */
+				options = false;
 			else if (cli_consumes(cli, w))
 				i++;
 			continue;

@@ -43,16 +43,16 @@
 #define ARGVMATCH_MAX_INVOCATIONS 32
 /* How deeply wrappers and `sh -c` strings are unwrapped. */
 #define ARGVMATCH_MAX_DEPTH 8
-/* Scratch for words split out of shell strings; a longer string is reported as -E2BIG. */
+/* Scratch for words split out of shell strings; past it, scratch->incomplete is set. */
 #define ARGVMATCH_SCRATCH_SIZE 8192
 
 /* One command that an argv would run. Strings point into argv or scratch. */
 struct argvmatch_invocation {
-	const char *cmd;	/* the command word as written ("/usr/bin/kubectl") */
-	const char *name;	/* its base name ("kubectl") */
+	const char *cmd;  /* the command word as written ("/usr/bin/kubectl") */
+	const char *name; /* its base name ("kubectl") */
 	const char *pos[ARGVMATCH_MAX_POS];
-	size_t npos;		/* leading positional words after skipping options */
-	unsigned depth;		/* 0: the program itself; >0: found inside a wrapper */
+	size_t npos;	/* leading positional words after skipping options */
+	unsigned depth; /* 0: the program itself; >0: found inside a wrapper */
 };
 
 /* Caller-provided storage; contents are private to argvmatch. */

@@ -21,15 +21,16 @@
  *   - "#" at the start of a word comments out the rest of the line.
  *
  * Not understood (the supervisor still sees each real execve()):
- *   - expansions: $VAR, ${...}, $((...)) are kept as literal text, so
- *     `$K delete` or `${K:-kubectl} delete` hide the command; ${...} with
- *     blanks or operators inside is split as if unquoted.
- *   - brace expansion ({kubectl,delete}), globs, aliases, functions called
- *     later by name, `trap`/`source` strings, here-document bodies (their
- *     lines are parsed as commands: an over-match, not a miss).
- *   - case patterns are parsed as commands ("kubectl)" reads as kubectl) and
- *     their ')' may close a $( early; backquotes nest one level (\`...\`)
- *     only; reserved words are recognised even when quoted.
+ *   - expansions: $VAR and ${...} are kept as literal text, so `$K delete`
+ *     or `${K:-kubectl} delete` hide the command; ${...} with blanks or
+ *     operators inside is split as if unquoted.
+ *   - brace expansion ({kubectl,delete}), globs, aliases, `trap` and
+ *     `source` strings, commands read from stdin or files.
+ *   - over-matches rather than misses: here-document bodies and case
+ *     patterns are read as commands ("kubectl)" reads as kubectl), so is
+ *     $((1 + 2)); reserved words are recognised even when quoted.
+ *   - "case" is recognised only at the start of a command; backquotes nest
+ *     one level (\`...\`) only.
  *   - a simple command keeps at most ARGVMATCH_SHELL_MAX_WORDS words, and
  *     substitutions nest at most ARGVMATCH_SHELL_MAX_NEST deep; past either,
  *     scratch->incomplete is set.
@@ -64,6 +65,7 @@ struct frame {
 	size_t word;	/* offset of the open word in scratch->buf */
 	size_t base;	/* this frame's words: pool[base .. base + n) */
 	size_t n;
+	unsigned cases; /* open `case` commands: their ')' ends a pattern */
 };
 
 struct splitter {
@@ -225,12 +227,14 @@ static bool is_reserved(const char *w)
  * a for header and a case head are data. "time" is not skipped here: the
  * wrapper table handles both bash's `time -p` and /usr/bin/time options.
  */
-static size_t command_start(const char *const *w, size_t n)
+static size_t command_start(struct frame *f, const char *const *w, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		if (is_reserved(w[i]) || is_assignment(w[i])) {
+			if (strcmp(w[i], "esac") == 0 && f->cases > 0)
+				f->cases--;
 			i++;
 		} else if (strcmp(w[i], "for") == 0 || strcmp(w[i], "select") == 0) {
 			/* `for x in a b; do cmd` arrives as [for x in a b], [do cmd]. */
@@ -239,7 +243,14 @@ static size_t command_start(const char *const *w, size_t n)
 		} else if (strcmp(w[i], "function") == 0) {
 			i += 2; /* `function NAME { cmd; }`: the body follows */
 		} else if (strcmp(w[i], "case") == 0) {
-			return n; /* `case WORD in PATTERN)`: no command here */
+			/*
+			 * `case WORD in PATTERN)`: no command here, and until
+			 * esac a ')' ends a pattern: if it closed the $( around
+			 * the case, the commands after it would be read as
+			 * arguments of the command outside.
+			 */
+			f->cases++;
+			return n;
 		} else {
 			break;
 		}
@@ -254,7 +265,7 @@ static void end_command(struct splitter *sp, struct frame *f)
 	end_word(sp, f);
 	if (sp->stop)
 		return;
-	start = command_start(&sp->pool[f->base], f->n);
+	start = command_start(f, &sp->pool[f->base], f->n);
 	if (start < f->n)
 		sp->emit(sp->ctx, &sp->pool[f->base + start], f->n - start);
 	sp->npool = f->base;
@@ -486,10 +497,9 @@ static const char *step_plain(struct splitter *sp, struct frame *f, const char *
 		push(sp, FRAME_PAREN);
 		return s + 1;
 	case ')':
-		if (f->kind == FRAME_PAREN)
+		end_command(sp, f); /* first: an "esac" before ')' closes its case */
+		if (f->kind == FRAME_PAREN && f->cases == 0)
 			pop(sp);
-		else
-			end_command(sp, f);
 		return s + 1;
 	case '<':
 	case '>':

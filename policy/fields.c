@@ -72,10 +72,11 @@ static int validate_domain(const char *v, char *reason, size_t rsz)
 	size_t label = 0;
 
 	if (strchr(v, '/'))
-		return policy_reasonf(reason, rsz,
-				      "invalid domain '%s': write a bare name such as api.github.com, "
-				      "no scheme or path",
-				      v);
+		return policy_reasonf(
+			reason, rsz,
+			"invalid domain '%s': write a bare name such as api.github.com, "
+			"no scheme or path",
+			v);
 	if (host_len == 0 || host_len > 253)
 		return policy_reasonf(reason, rsz, "invalid domain '%s': empty or too long", v);
 	if (strncmp(p, "*.", 2) == 0) {

@@ -44,9 +44,9 @@ enum pathmatch_anchor {
 struct pathmatch_rule {
 	const char *glob; /* pattern body: no "~/", no leading "./", no trailing '/' */
 	uint32_t glob_len;
-	uint8_t anchor;	  /* enum pathmatch_anchor */
-	bool dir_only;	  /* pattern ended in '/' */
-	bool literal;	  /* glob has no metacharacter: compared with memcmp */
+	uint8_t anchor; /* enum pathmatch_anchor */
+	bool dir_only;	/* pattern ended in '/' */
+	bool literal;	/* glob has no metacharacter: compared with memcmp */
 };
 
 /* Where HOME and project-root anchored rules are rooted. Both absolute and normalised. */

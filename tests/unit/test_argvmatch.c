@@ -24,7 +24,7 @@ struct match_case {
 	bool match;
 };
 
-/* "argv [a] [b c] vs rule "x y" (expected match)" for failure messages. */
+/* For failure messages: argv [sh] [-c] [a b] vs rule "x y": expected a match */
 static const char *describe(const struct match_case *tc, char *buf, size_t size)
 {
 	size_t used = 0;
@@ -283,6 +283,8 @@ static struct match_case shell_cases[] = {
 	{ { "sh", "-c", "kubectl delete x", "sh" }, KD, true },
 	{ { "sh", "-c", "echo `echo \\`kubectl delete x\\``" }, KD, true },
 	{ { "sh", "-c", "case $1 in a) kubectl delete x;; esac" }, KD, true },
+	{ { "sh", "-c", "echo $(case $1 in a) echo;; esac) b; kubectl delete x" }, KD, true },
+	{ { "sh", "-c", "echo $(case $1 in a) kubectl delete x;; esac)" }, KD, true },
 	{ { "sh", "-c", "{fd}>/dev/null kubectl delete x" }, KD, true },
 	{ { "sh", "-c", "for p do kubectl delete $p; done" }, KD, true },
 	/* negative twins */
