@@ -16,8 +16,16 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRIT_CFLAGS	:= $(shell pkg-config --cflags criterion 2>/dev/null)
 CRIT_LIBS	:= $(shell pkg-config --libs criterion 2>/dev/null)
-PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
-YAML_LIBS	:= $(shell pkg-config --libs yaml-0.1 2>/dev/null)
+# libyaml and pcre2 are linked statically into aigate when their archives
+# exist (Debian ships them in the -dev packages): loading two fewer shared
+# libraries saves ~0.5 ms on every `aigate run`. STATIC_DEPS=0 links them
+# dynamically.
+STATIC_DEPS	?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libyaml.a)),$(wildcard $(shell $(CC) -print-file-name=libpcre2-8.a))),1,0)
+ifeq ($(STATIC_DEPS),1)
+AIGATE_LIBS	:= -Wl,-Bstatic $(shell pkg-config --libs yaml-0.1 libpcre2-8 2>/dev/null) -Wl,-Bdynamic
+else
+AIGATE_LIBS	:= $(shell pkg-config --libs yaml-0.1 libpcre2-8 2>/dev/null)
+endif
 
 WERROR	?= $(if $(CI),-Werror,)
 WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -52,6 +60,7 @@ AIGATE		:= $(BUILD)/aigate
 AIGATE_RUN	:= $(BUILD)/aigate-run
 SHIM		:= $(BUILD)/libaigate_shim.so
 UNIT_TESTS	:= $(BUILD)/unit-tests
+DENY_STUB	:= $(BUILD)/aigate-stub
 
 all: | check-pkgconfig
 
@@ -92,8 +101,18 @@ $(POLICY_LIB): $(POLICY_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The deny stub: a small dynamic PIE (so `ld.so /usr/bin/curl` runs it too),
+# embedded into aigate with .incbin and patched per deny_exec rule at run time.
+$(DENY_STUB): launcher/stub/deny_stub.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 -Os -fPIE -pie -Wall -Wextra -Werror -s -Wl,-z,noseparate-code \
+		-Wl,--build-id=none -o $@ $<
+
+$(BUILD)/obj/launcher/stub_image.o: $(DENY_STUB)
+$(BUILD)/obj/launcher/stub_image.o: BASE_CFLAGS += -DAIGATE_STUB_BIN=\"$(DENY_STUB)\"
+
 $(AIGATE): $(LAUNCHER_OBJ) $(POLICY_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(LAUNCHER_OBJ) $(POLICY_LIB) $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(LAUNCHER_OBJ) $(POLICY_LIB) $(AIGATE_LIBS)
 
 $(AIGATE_RUN): $(AIGATE)
 	ln -sf aigate $@
@@ -136,7 +155,7 @@ format-check:
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -I. policy launcher shim
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -DAIGATE_STUB_BIN=\"build/aigate-stub\" -I. policy launcher shim
 
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 WERROR=-Werror run-tests

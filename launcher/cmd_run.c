@@ -1,23 +1,66 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_run.c — `aigate run`. This build has the policy layer only: it
- * loads and compiles the policy exactly as a real run will, refuses to
- * start CMD unprotected (fail closed, exit 125), and with --allow-degraded
- * runs CMD after the one check it can make without a sandbox: the command
- * line itself against deny_exec.
+ * cmd_run.c — `aigate run [--dry-run] [--allow-degraded] [--] CMD [ARGS…]`.
+ * Loads and compiles the policy, refuses a command line deny_exec names,
+ * builds the sandbox plan, and runs CMD inside it (sandbox_run.c). Fails
+ * closed: a protection the policy asks for that cannot be built stops the
+ * run with exit 125, unless --allow-degraded, which says exactly what is not
+ * enforced.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launcher/cli.h"
 #include "launcher/config.h"
+#include "launcher/features.h"
 #include "launcher/log.h"
 #include "launcher/policy_memfd.h"
+#include "launcher/sandbox.h"
 #include "policy/blob.h"
+
+extern char **environ;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The early, readable answer for the command line itself (the sandbox judges every later exec). */
+static int precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd)
+{
+	struct argvmatch_scratch scratch;
+	struct argvmatch_invocation inv;
+	char origin[1024];
+	int idx = policy_blob_match_exec(b, (const char *const *)cmd, ncmd, &scratch, &inv);
+	if (idx < 0)
+		return 0;
+	const struct policy_blob_rule *rule =
+		policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
+	policy_blob_origin(b, rule, origin, sizeof(origin));
+	fprintf(stderr, "aigate: '%s' is denied by policy (deny_exec: %s, %s)\n", inv.name,
+		policy_blob_str(b, rule->text_off), origin);
+	return EXIT_CANNOT_RUN;
+}
+
+/* No namespaces and --allow-degraded: run CMD directly, having said what that means. */
+static int run_unsandboxed(char **cmd)
+{
+	log_warn("degraded run: NO sandbox (no user namespaces): deny_read, allow_write, "
+		 "deny_exec of child processes, allow_net, mask_stdout and resource_limits are NOT "
+		 "enforced; only the command line was checked");
+	fflush(NULL);
+	execvp(cmd[0], cmd);
+	int e = errno;
+	log_error("cannot run '%s': %s", cmd[0], strerror(e));
+	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -28,8 +71,8 @@ int cmd_run(int argc, char **argv)
 	struct config_paths cp;
 	struct policy *p = NULL;
 	struct policy_blob b;
+	struct sbx_plan plan;
 	bool dry_run = false, degraded = false;
-	char origin[1024];
 	int c, r, fd;
 
 	/* '+': stop at CMD, so `aigate run claude --version` passes --version to claude. */
@@ -53,6 +96,7 @@ int cmd_run(int argc, char **argv)
 	char **cmd = argv + optind;
 	size_t ncmd = (size_t)(argc - optind);
 
+	double t0 = now_ms();
 	if ((r = config_paths_init(&cp)) < 0) {
 		log_error("cannot find the home or working directory: %s", strerror(-r));
 		return EXIT_SANDBOX;
@@ -64,47 +108,53 @@ int cmd_run(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_SANDBOX;
 
+	if (!dry_run && (r = precheck_argv(&b, cmd, ncmd)) != 0) {
+		close(fd);
+		return r;
+	}
+	double t1 = now_ms();
+	if (sbx_plan_build(&plan, &b, &cp, environ, dry_run) < 0) {
+		close(fd);
+		return EXIT_SANDBOX;
+	}
+	log_debug("policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
+		  "(%zu entries walked)",
+		  t1 - t0, plan.n, now_ms() - t1, plan.walked);
 	if (dry_run) {
-		printf("aigate run --dry-run: %s\n", cmd[0]);
-		printf("  policy: %u deny_read, %u deny_exec rules; project root %s\n",
-		       policy_blob_count(&b, POLICY_BLOB_DENY_READ),
-		       policy_blob_count(&b, POLICY_BLOB_DENY_EXEC), b.env.root);
-		printf("  sandbox plan: not available in this build (see `aigate doctor`)\n");
+		printf("aigate run --dry-run: the sandbox for '%s' (nothing is run)\n", cmd[0]);
+		sbx_plan_print(&plan, stdout);
+		sbx_plan_free(&plan);
 		close(fd);
 		return EXIT_OK;
 	}
-
-	/* Fail closed: never start the agent without the protections the policy asks for. */
-	if (!degraded) {
-		close(fd);
-		log_error(
-			"cannot build the sandbox: namespaces, the seccomp supervisor and the shim "
-			"are not part of this build; refusing to run '%s' unprotected. Pass "
-			"--allow-degraded to run it with only the deny_exec check of its command "
-			"line.",
-			cmd[0]);
-		return EXIT_SANDBOX;
+	if (plan.nunenforced) {
+		/* Fail closed: subcommand rules need the supervisor to see every exec's argv. */
+		for (size_t i = 0; i < plan.nunenforced; i++)
+			log_msg(degraded ? LOG_WARN : LOG_ERROR,
+				"%s cannot be enforced in this build (it needs the seccomp "
+				"supervisor)",
+				plan.unenforced[i]);
+		if (!degraded) {
+			log_error("refusing to run '%s' without them; remove the rules or pass "
+				  "--allow-degraded",
+				  cmd[0]);
+			sbx_plan_free(&plan);
+			close(fd);
+			return EXIT_SANDBOX;
+		}
 	}
-	log_warn("degraded run: deny_read, deny_exec of child processes, allow_net, mask_stdout "
-		 "and resource_limits are NOT enforced; only '%s's own command line is checked",
-		 cmd[0]);
-
-	struct argvmatch_scratch scratch;
-	struct argvmatch_invocation inv;
-	int idx = policy_blob_match_exec(&b, (const char *const *)cmd, ncmd, &scratch, &inv);
-	if (idx >= 0) {
-		const struct policy_blob_rule *rule =
-			policy_blob_rule(&b, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
-		policy_blob_origin(&b, rule, origin, sizeof(origin));
-		fprintf(stderr, "aigate: '%s' is denied by policy (deny_exec: %s, %s)\n", inv.name,
-			policy_blob_str(&b, rule->text_off), origin);
-		close(fd);
-		return EXIT_CANNOT_RUN;
-	}
+	r = sbx_run(&plan, cmd);
+	sbx_plan_free(&plan);
 	close(fd);
-	fflush(NULL);
-	execvp(cmd[0], cmd);
-	int e = errno;
-	log_error("cannot run '%s': %s", cmd[0], strerror(e));
-	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	if (r >= 0)
+		return r;
+	if (degraded)
+		return run_unsandboxed(cmd);
+	struct features f;
+	features_probe(&f);
+	log_error("cannot create the sandbox's namespaces: %s; refusing to run '%s' unprotected. "
+		  "Fix: %s. Or pass --allow-degraded (see `aigate doctor`)",
+		  strerror(-r), cmd[0],
+		  f.userns_hint[0] ? f.userns_hint : "enable user namespaces");
+	return EXIT_SANDBOX;
 }

@@ -48,6 +48,24 @@ static int validate_path_pattern(const char *v, char *reason, size_t rsz)
 	return 0;
 }
 
+/* Write roots are bind-mounted, so they must name one place: no globs, no project-relative names. */
+static int validate_write_root(const char *v, char *reason, size_t rsz)
+{
+	struct pathmatch_rule rule;
+	const char *why = NULL;
+
+	if (pathmatch_classify(v, &rule, &why) < 0)
+		return policy_reasonf(reason, rsz, "invalid path '%s': %s", v,
+				      why ? why : "invalid");
+	if (!rule.literal || (rule.anchor != PATHMATCH_HOME && rule.anchor != PATHMATCH_ABSOLUTE))
+		return policy_reasonf(
+			reason, rsz,
+			"allow_write entry '%s' must be an absolute or ~/ path without "
+			"wildcards (the project root and /tmp are always writable)",
+			v);
+	return 0;
+}
+
 static int validate_exec_rule(const char *v, char *reason, size_t rsz)
 {
 	char buf[ARGVMATCH_RULE_MAX + ARGVMATCH_MAX_WORDS + 1];
@@ -249,7 +267,7 @@ const struct policy_field policy_fields[] = {
 	  .kind = FK_LIST,
 	  .offset = offsetof(struct policy, allow_write),
 	  .merge = FM_LOOSEN,
-	  .validate = validate_path_pattern,
+	  .validate = validate_write_root,
 	  .extend_name = "allow_write" },
 	{ .name = "pass_env",
 	  .kind = FK_LIST,

@@ -94,6 +94,22 @@ write_cfg() {
 	chmod 0600 "$CFG"
 }
 
+# write_cfg_enforceable — the global config: the default policy minus its
+# deny_exec subcommand rules ("kubectl delete", "kubectl exec"), which need the
+# seccomp supervisor: without them `aigate run` builds the sandbox instead of
+# refusing (exit 125). Every other line keeps its number.
+write_cfg_enforceable() {
+	grep -v -x -F -e '  - "kubectl delete"' -e '  - "kubectl exec"' \
+		"$ROOT/policy/default-policy.yaml" | write_cfg
+	grep -q 'kubectl' "$CFG" && fail "setup: subcommand rules left in $CFG"
+	return 0
+}
+
+# cfg_line VALUE — the line of `  - "VALUE"` in $CFG (origins say ~/.aigate/config.yaml:LINE).
+cfg_line() {
+	grep -n -F -x -- "  - \"$1\"" "$CFG" | head -n1 | cut -d: -f1
+}
+
 # ---- running aigate ---------------------------------------------------------
 
 # No invocation may hang the suite: a stuck one is killed and reads as exit 124.
@@ -199,6 +215,16 @@ assert_stderr_contains() {
 
 assert_stderr_not_contains() {
 	! grep -qF -- "$1" "$ERR" || fail "stderr should not contain: $1"
+}
+
+# assert_stdout_is TEXT / assert_stderr_is TEXT — the whole output, exactly
+# (command substitution drops trailing newlines on both sides).
+assert_stdout_is() {
+	[ "$(cat "$OUT")" = "$1" ] || fail "stdout should be exactly: $1"
+}
+
+assert_stderr_is() {
+	[ "$(cat "$ERR")" = "$1" ] || fail "stderr should be exactly: $1"
 }
 
 assert_stdout_empty() {

@@ -185,7 +185,8 @@ test_run_without_command() {
 	assert_stderr_contains "missing the command to run"
 }
 
-# aigate-run CMD… is aigate run -- CMD…: here that means the fail-closed refusal.
+# aigate-run CMD… is aigate run -- CMD…: it runs CMD in the sandbox, and
+# with the default policy's subcommand rules it refuses (exit 125).
 test_aigate_run_symlink() {
 	local link=$ROOT/$BUILD/aigate-run
 	case "$BUILD" in /*) link=$BUILD/aigate-run ;; esac
@@ -193,20 +194,32 @@ test_aigate_run_symlink() {
 		# `make build/aigate` does not make the link; make one next to the case.
 		mkdir -p "$T/bin"
 		ln -s "$AIGATE" "$T/bin/aigate-run"
+		fix_owner
 		link=$T/bin/aigate-run
 	fi
-	ag_bin "$link" true
-	assert_status 125
-	assert_stderr_contains "refusing to run 'true' unprotected"
-	assert_stdout_empty
-	# Its own options belong to CMD: --help is CMD's argument, not aigate's.
+	write_cfg_enforceable
+	ag_bin "$link" sh -c 'echo ok'
+	assert_status 0
+	assert_stdout_is "ok"
+	assert_stderr_empty
+	# Its own options belong to CMD: --help and --dry-run are CMD's names, not aigate's.
 	ag_bin "$link" --help
-	assert_status 125
-	assert_stderr_contains "refusing to run '--help' unprotected"
+	assert_status 127
+	assert_stderr_is "aigate: error: cannot run '--help': No such file or directory"
 	assert_stdout_not_contains "Usage:"
+	ag_bin "$link" --dry-run true
+	assert_status 127
+	assert_stderr_is "aigate: error: cannot run '--dry-run': No such file or directory"
 	ag_bin "$link"
 	assert_status 2
 	assert_stderr_contains "missing the command to run"
+	# The default policy has "kubectl delete" and "kubectl exec": refused.
+	rm -f "$CFG"
+	ag_bin "$link" sh -c 'echo ok'
+	assert_status 125
+	assert_stderr_contains "aigate: error: deny_exec \"kubectl delete\" ((built-in default):$(default_line "kubectl delete")) cannot be enforced in this build (it needs the seccomp supervisor)"
+	assert_stderr_contains "aigate: error: refusing to run 'sh' without them; remove the rules or pass --allow-degraded"
+	assert_stdout_empty
 }
 
 test_log_levels() {

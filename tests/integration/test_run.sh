@@ -1,41 +1,81 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2088,SC2034,SC2016 # literal "~/" in messages; AG_ENV/NOTE are read by lib.sh
-# test_run.sh — aigate run: fail closed without a sandbox, --dry-run, and the
-# --allow-degraded path (only CMD's own command line is checked).
+# test_run.sh — aigate run: the refusal of policies this build cannot fully
+# enforce (deny_exec subcommand rules), --dry-run, --allow-degraded, and the
+# command line's own handling (pre-check, statuses, options). What the
+# sandbox enforces inside is test_sandbox.sh.
 
-DEGRADED_WARNING="warning: degraded run: deny_read, deny_exec of child processes, allow_net, mask_stdout and resource_limits are NOT enforced"
+# unenforced LEVEL RULE ORIGIN — the line run prints for a subcommand rule it cannot enforce.
+unenforced() {
+	printf 'aigate: %s: deny_exec "%s" (%s) cannot be enforced in this build (it needs the seccomp supervisor)' "$1" "$2" "$3"
+}
 
+# The default policy's subcommand rules ("kubectl delete", "kubectl exec")
+# need the seccomp supervisor: without --allow-degraded run refuses, naming
+# each rule and the way out, and runs nothing.
 test_run_refuses_unprotected() {
+	local kd ke
+	kd=$(default_line "kubectl delete")
+	ke=$(default_line "kubectl exec")
 	ag run -- true
 	assert_status 125
-	assert_stderr_contains "aigate: error: cannot build the sandbox"
-	assert_stderr_contains "refusing to run 'true' unprotected"
-	assert_stderr_contains "Pass --allow-degraded"
+	assert_stderr_is "$(unenforced error "kubectl delete" "(built-in default):$kd")
+$(unenforced error "kubectl exec" "(built-in default):$ke")
+aigate: error: refusing to run 'true' without them; remove the rules or pass --allow-degraded"
 	assert_stdout_empty
 	# The same without "--".
 	ag run touch "$PROJ/ran"
 	assert_status 125
+	assert_stderr_contains "refusing to run 'touch' without them"
+	[ ! -e "$PROJ/ran" ] || fail "run must not start the command when it refuses"
+	# Without subcommand rules the same command runs.
+	write_cfg_enforceable
+	ag run touch "$PROJ/ran"
+	assert_status 0
+	assert_stderr_empty
+	[ -e "$PROJ/ran" ] || fail "run should have started the command"
+	# A subcommand rule of the user's own is refused the same way, with its line.
+	rm -f "$PROJ/ran"
+	ag deny exec "git push"
+	assert_status 0
+	ag run touch "$PROJ/ran"
+	assert_status 125
+	assert_stderr_is "$(unenforced error "git push" "~/.aigate/config.yaml:$(cfg_line "git push")")
+aigate: error: refusing to run 'touch' without them; remove the rules or pass --allow-degraded"
 	[ ! -e "$PROJ/ran" ] || fail "run must not start the command when it refuses"
 }
 
+# --dry-run prints the plan and runs nothing.
 test_run_dry_run() {
+	write_file "$PROJ/.env" <<<"KEY=x"
+	local curl
+	curl=$(readlink -f "$(command -v curl)") || skip "curl is not installed on the host"
 	ag run --dry-run -- true
 	assert_status 0
-	assert_stdout_contains "aigate run --dry-run: true"
-	assert_stdout_contains "policy: 12 deny_read, 7 deny_exec rules; project root $PROJ"
+	assert_stderr_empty
+	assert_stdout_contains "aigate run --dry-run: the sandbox for 'true' (nothing is run)"
+	assert_stdout_contains "mounts, in order:"
+	grep -qE "^  hide-file +$PROJ/\.env +deny_read \"\.env\" \(\(built-in default\):$(default_line .env)\)\$" "$OUT" ||
+		fail "the plan should hide $PROJ/.env, citing its rule"
+	grep -qE "^  stub +$curl +deny_exec \"curl\" \(\(built-in default\):$(default_line curl)\)\$" "$OUT" ||
+		fail "the plan should stub $curl, citing its rule"
+	assert_stdout_contains "not enforced by this build: deny_exec \"kubectl delete\" ((built-in default):$(default_line "kubectl delete")) (needs the seccomp supervisor)"
+	assert_stdout_contains "not enforced by this build: deny_exec \"kubectl exec\" ((built-in default):$(default_line "kubectl exec")) (needs the seccomp supervisor)"
 	ag run -n touch "$PROJ/ran"
 	assert_status 0
 	[ ! -e "$PROJ/ran" ] || fail "run --dry-run must not start the command"
 	# A denied command is not judged by a dry run: nothing runs anyway.
 	ag run --dry-run -- curl http://x
 	assert_status 0
+	assert_stderr_empty
 }
 
+# --allow-degraded gives up only the subcommand rules, saying so, and runs.
 test_run_degraded_true() {
 	ag run --allow-degraded -- true
 	assert_status 0
-	assert_stderr_contains "$DEGRADED_WARNING"
-	assert_stderr_contains "only 'true's own command line is checked"
+	assert_stderr_is "$(unenforced warning "kubectl delete" "(built-in default):$(default_line "kubectl delete")")
+$(unenforced warning "kubectl exec" "(built-in default):$(default_line "kubectl exec")")"
 	assert_stdout_empty
 }
 

@@ -54,7 +54,11 @@ test_status_json() {
 	assert_eq "$(json_eval "[x for x in j['deny_read'] if x['value'] == '~/.ssh/'][0]['origin']")" \
 		"(built-in default):$(default_line "~/.ssh/")"
 	assert_eq "$(json_eval "j['resource_limits']['max_memory']")" "4294967296"
-	assert_eq "$(json_eval "j['allow_write']")" "None"
+	# The default policy's write roots for agents' state and caches.
+	assert_eq "$(json_eval "[x['value'] for x in j['allow_write']]")" \
+		"['~/.claude/', '~/.claude.json', '~/.codex/', '~/.gemini/', '~/.cache/', '~/.npm/', '~/.cargo/registry/', '~/.local/state/']"
+	assert_eq "$(json_eval "j['allow_write'][0]['origin']")" "(built-in default):$(default_line "~/.claude/")"
+	assert_eq "$(json_eval "j['pass_env']")" "None"
 }
 
 test_status_json_escapes() {
@@ -184,7 +188,10 @@ EOF
 	assert_stderr_contains ".aigate.yaml:3:12: warning: pass_env entry 'AWS_SECRET_ACCESS_KEY' would loosen the global policy; ignored"
 	assert_stdout_not_contains "/etc/"
 	assert_stdout_not_contains "AWS_SECRET_ACCESS_KEY"
-	assert_stdout_not_contains "allow_write"
+	# allow_write stays the default's eight entries; no pass_env at all.
+	assert_stdout_contains "allow_write (8):"
+	assert_stdout_contains "~/.claude/                     (built-in default):$(default_line "~/.claude/")"
+	assert_stdout_not_contains "pass_env"
 	# Tightening is taken.
 	assert_stdout_contains "FOO                            $PROJ/.aigate.yaml:4"
 }

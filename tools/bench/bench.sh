@@ -38,16 +38,26 @@ cd "$work/proj"
 {
 echo "aigate bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), $RUNS runs each"
 echo
-echo "== process start: the cost of aigate's policy layer on every run =="
-echo "   (aigate run here = load + merge + compile + seal the policy, check argv, exec;"
-echo "    the namespace sandbox arrives with the run issue)"
+echo "== sandbox start: aigate run -- true (default policy) vs bubblewrap doing the same mounts =="
+echo "   (aigate: user+mount+PID namespaces, nested user namespace, read-only root, /proc,"
+echo "    private /tmp and /dev/shm, project and allow_write binds, .git protections,"
+echo "    deny_read walk + overmounts, deny_exec stubs, policy compiled and sealed;"
+echo "    --allow-degraded only because subcommand rules wait for the supervisor)"
+git init -q . && mkdir -p src && echo x > src/a.c && echo 'K=1' > .env
+stubfile="$work/stub"; printf '#!/bin/sh\nexit 126\n' > "$stubfile"; chmod 755 "$stubfile"
 set -- true-native true
-set -- "$@" :: aigate-run-degraded "$AIGATE" run --allow-degraded -- true
-set -- "$@" :: aigate-policy-dump "$AIGATE" policy dump
+set -- "$@" :: aigate-run "$AIGATE" run --allow-degraded -- true
 if command -v bwrap >/dev/null 2>&1; then
-	set -- "$@" :: bwrap-minimal bwrap --ro-bind / / --dev /dev --proc /proc \
-		--unshare-user --unshare-pid --unshare-ipc --unshare-uts --die-with-parent true
+	bw=(bwrap --unshare-user --unshare-pid --die-with-parent --ro-bind / / --dev-bind /dev /dev
+	    --proc /proc --tmpfs /tmp --tmpfs /dev/shm --bind "$work/proj" "$work/proj"
+	    --ro-bind "$work/proj/.git/hooks" "$work/proj/.git/hooks"
+	    --ro-bind /dev/null "$work/proj/.env")
+	for c in curl wget ssh scp; do
+		p=$(command -v $c 2>/dev/null) && bw+=(--ro-bind "$stubfile" "$(readlink -f "$p")")
+	done
+	set -- "$@" :: bwrap-same-mounts "${bw[@]}" true
 fi
+# Quiet aigate's degraded-run warnings without an extra `env` exec in the timed path.
 AIGATE_LOG_LEVEL=error "$ROOT/$OUT/benchrun" -n "$RUNS" "$@"
 echo
 echo "== policy decisions per call (default policy; the shim's and supervisor's hot path) =="

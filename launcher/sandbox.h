@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox.h — `aigate run`'s sandbox, bubblewrap style: the whole setup is
+ * first built as an ordered list of operations (the plan, which
+ * `--dry-run` prints and tests inspect), then executed in one place in the
+ * child. Building the plan reads the file system (what exists, what matches
+ * deny_read, where denied commands live) and allocates; executing it only
+ * makes system calls, so it is safe after clone().
+ */
+#ifndef AIGATE_SANDBOX_H
+#define AIGATE_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "launcher/config.h"
+#include "launcher/env_filter.h"
+#include "policy/blob.h"
+
+enum sbx_op_kind {
+	SBX_PRIVATE_ROOT,  /* no mount event propagates back to the host */
+	SBX_READONLY_ROOT, /* every mount read-only and nosuid, recursively */
+	SBX_PROC,	   /* a fresh /proc for the new PID namespace */
+	SBX_TMPFS,	   /* a private, writable tmpfs (/tmp, /dev/shm) */
+	SBX_BIND_RW,	   /* a write root: bind onto itself, read-write */
+	SBX_BIND_RO,	   /* inside a write root, but never writable (.git/hooks, rc files) */
+	SBX_HIDE_FILE,	   /* overmount with an empty read-only file */
+	SBX_HIDE_DIR,	   /* overmount with an empty read-only tmpfs */
+	SBX_STUB,	   /* overmount an executable with the deny stub */
+};
+
+struct sbx_op {
+	enum sbx_op_kind kind;
+	char *path;    /* absolute */
+	char *why;     /* rule text and origin, or the reason, for --dry-run */
+	uint32_t stub; /* SBX_STUB: index into plan->stubs */
+	bool optional; /* a failure is not fatal (e.g. /dev/shm missing) */
+};
+
+struct sbx_stub {
+	char *image; /* the patched deny stub executable */
+	size_t size;
+};
+
+struct sbx_plan {
+	struct sbx_op *ops;
+	size_t n, cap;
+	struct sbx_stub *stubs;
+	size_t nstubs;
+	struct env_filtered env;
+	char cwd[PATH_MAX];
+	uid_t uid;
+	gid_t gid;
+	char **unenforced; /* policy parts this build cannot enforce (subcommand rules) */
+	size_t nunenforced;
+	size_t walked; /* directory entries examined for deny_read */
+};
+
+/* Most bind operations (write roots and protected paths) in one plan. */
+#define SBX_MAX_BINDS 256
+
+/* Most directory entries examined for deny_read matches before refusing. */
+#define SBX_MAX_WALK 2000000
+
+/**
+ * sbx_plan_build() - the plan for @b under @cp: read-only root, fresh /proc,
+ * private /tmp and /dev/shm, write roots (the project root and allow_write),
+ * protected paths inside them, every existing deny_read match and the config
+ * dir hidden, every executable of a whole-command deny_exec rule stubbed, the
+ * filtered environment. Missing allow_write directories under home (whose
+ * parent exists) are created, except with @dry_run, which changes nothing.
+ * Returns 0, or -errno with the reason printed.
+ */
+int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
+		   const struct config_paths *cp, char *const *environ, bool dry_run);
+
+/** sbx_plan_print() - the plan, readably (aigate run --dry-run). */
+void sbx_plan_print(const struct sbx_plan *plan, FILE *f);
+
+/** sbx_plan_free() - free everything the plan owns. Accepts a zeroed plan. */
+void sbx_plan_free(struct sbx_plan *plan);
+
+/**
+ * sbx_mount_execute() - run the plan's mount operations. Called in the
+ * sandbox's first child, inside its new user and mount namespaces, with
+ * CAP_SYS_ADMIN there. Async-signal-safe: system calls only, no allocation.
+ * Returns 0, or -errno with *@ret_failed set to the failing operation.
+ */
+int sbx_mount_execute(const struct sbx_plan *plan, const struct sbx_op **ret_failed);
+
+/**
+ * sbx_run() - build the namespaces, execute the plan, lock it, and run
+ * @argv (NULL-terminated) in the sandbox; relay the terminal and signals
+ * until it exits. Returns aigate's exit status: CMD's own, 128+N for a
+ * signal, 126/127 when it cannot be run, 125 when the sandbox cannot be
+ * built (the reason printed); or -errno, nothing printed, when the
+ * namespaces cannot be created at all (the caller explains and decides).
+ */
+int sbx_run(const struct sbx_plan *plan, char *const *argv);
+
+#endif

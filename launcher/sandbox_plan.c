@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox_plan.c — build and print the sandbox plan (see sandbox.h). Runs in
+ * the launcher before any namespace exists: it may read the file system,
+ * allocate and print.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launcher/log.h"
+#include "launcher/sandbox.h"
+#include "launcher/stub_image.h"
+#include "policy/util.h"
+
+static int add_op(struct sbx_plan *plan, enum sbx_op_kind kind, const char *path, const char *why,
+		  uint32_t stub, bool optional)
+{
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 32;
+		struct sbx_op *ops = reallocarray(plan->ops, cap, sizeof(*ops));
+		if (!ops)
+			return -ENOMEM;
+		plan->ops = ops;
+		plan->cap = cap;
+	}
+	struct sbx_op *op = &plan->ops[plan->n];
+	*op = (struct sbx_op){ .kind = kind, .stub = stub, .optional = optional };
+	op->path = strdup(path);
+	op->why = strdup(why ? why : "");
+	if (!op->path || !op->why) {
+		free(op->path);
+		free(op->why);
+		return -ENOMEM;
+	}
+	plan->n++;
+	return 0;
+}
+
+static bool is_below_or_same(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool is_hidden(enum sbx_op_kind k)
+{
+	return k == SBX_HIDE_DIR || k == SBX_HIDE_FILE;
+}
+
+/*
+ * Add a hide, keeping hides disjoint: a path inside an already hidden
+ * directory is covered (and would no longer exist to mount on), and a new
+ * hidden directory makes the hides below it redundant.
+ */
+static int add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *why)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct sbx_op *op = &plan->ops[i];
+		if (!is_hidden(op->kind))
+			continue;
+		if (strcmp(op->path, path) == 0 ||
+		    (op->kind == SBX_HIDE_DIR && is_below_or_same(path, op->path)))
+			return 0;
+	}
+	if (dir) {
+		size_t w = 0;
+		for (size_t i = 0; i < plan->n; i++) {
+			struct sbx_op *op = &plan->ops[i];
+			if (is_hidden(op->kind) && is_below_or_same(op->path, path)) {
+				free(op->path);
+				free(op->why);
+				continue;
+			}
+			plan->ops[w++] = *op;
+		}
+		plan->n = w;
+	}
+	return add_op(plan, dir ? SBX_HIDE_DIR : SBX_HIDE_FILE, path, why, 0, false);
+}
+
+static void rule_why(const struct policy_blob *b, const char *field,
+		     const struct policy_blob_rule *r, char *buf, size_t bufsz)
+{
+	char origin[PATH_MAX];
+	policy_blob_origin(b, r, origin, sizeof(origin));
+	snprintf(buf, bufsz, "%s \"%s\" (%s)", field, policy_blob_str(b, r->text_off), origin);
+}
+
+/*
+ * Hide what @path names. A symlink is followed: reading it would read its
+ * target, so the target is what must disappear (mount(2) follows it too).
+ */
+static int hide_path(struct sbx_plan *plan, const char *path, const char *why)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, real) || stat(real, &st) < 0)
+		return 0; /* a dangling link reveals nothing */
+	return add_hide(plan, real, S_ISDIR(st.st_mode), why);
+}
+
+static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir,
+		unsigned depth);
+
+/* Judge one directory entry: hide it if a rule matches, descend into directories otherwise. */
+static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char *path,
+		 unsigned char type, unsigned depth)
+{
+	struct stat st;
+	char why[PATH_MAX + 256];
+
+	if (type == DT_UNKNOWN) {
+		if (lstat(path, &st) < 0)
+			return 0;
+		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+	}
+	bool is_dir = type == DT_DIR;
+	if (type == DT_LNK && stat(path, &st) == 0)
+		is_dir = S_ISDIR(st.st_mode);
+	int idx = policy_blob_match_path(b, POLICY_BLOB_DENY_READ, path, is_dir);
+	if (idx >= 0) {
+		rule_why(b, "deny_read", policy_blob_rule(b, POLICY_BLOB_DENY_READ, (uint32_t)idx),
+			 why, sizeof(why));
+		/*
+		 * The walk starts at the canonical project root and never follows
+		 * a link, so only a symlink needs resolving (to hide what it names).
+		 */
+		if (type != DT_LNK)
+			return add_hide(plan, path, is_dir, why);
+		return hide_path(plan, path, why);
+	}
+	/* Symlinked directories are not walked: no loops, and no escaping the tree. */
+	if (type != DT_DIR)
+		return 0;
+	/*
+	 * git's object store names files by hash, never by what they hold, so
+	 * no name rule can meaningfully match there; it can hold 100,000 files.
+	 * (What a committed secret's history holds is not a name: see
+	 * docs/how-it-works.md.)
+	 */
+	size_t len = strlen(path);
+	if (len >= 12 && strcmp(path + len - 12, "/.git/objects") == 0)
+		return 0;
+	return walk(plan, b, path, depth + 1);
+}
+
+static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir, unsigned depth)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (depth > 128)
+		return 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* unreadable here means unreadable in the sandbox too */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (++plan->walked > SBX_MAX_WALK) {
+			r = -E2BIG;
+			break;
+		}
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
+				     de->d_name) >= sizeof(path))
+			continue;
+		r = visit(plan, b, path, de->d_type, depth);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Where a glob rule can match at all: its longest literal leading directory. */
+static void literal_prefix_dir(const struct policy_blob *b, const struct policy_blob_rule *r,
+			       char *buf, size_t bufsz)
+{
+	const char *glob = policy_blob_str(b, r->glob_off);
+	const char *base = r->anchor == PATHMATCH_HOME ? b->env.home : "";
+	size_t cut = 0;
+	for (size_t i = 0; glob[i] && !strchr("*?[\\", glob[i]); i++)
+		if (glob[i] == '/')
+			cut = i;
+	if (r->anchor == PATHMATCH_HOME)
+		snprintf(buf, bufsz, "%s/%.*s", base, (int)cut, glob);
+	else
+		snprintf(buf, bufsz, "%.*s", (int)(cut ? cut : 1), glob);
+}
+
+static int plan_deny_read(struct sbx_plan *plan, const struct policy_blob *b)
+{
+	char path[PATH_MAX], why[PATH_MAX + 256];
+	int r;
+
+	/*
+	 * One walk of the project tree serves every name rule and glob rule
+	 * below the root (and absolute ones inside it); literal rules are
+	 * looked up directly.
+	 */
+	bool need_walk = false;
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_READ); i++) {
+		const struct policy_blob_rule *rule = policy_blob_rule(b, POLICY_BLOB_DENY_READ, i);
+		if (rule->anchor == PATHMATCH_BASENAME || !rule->literal) {
+			need_walk = true;
+			break;
+		}
+	}
+	if (need_walk && (r = walk(plan, b, b->env.root, 0)) < 0)
+		return r;
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_READ); i++) {
+		const struct policy_blob_rule *rule = policy_blob_rule(b, POLICY_BLOB_DENY_READ, i);
+		if (rule->anchor == PATHMATCH_BASENAME ||
+		    (rule->anchor == PATHMATCH_ROOT && !rule->literal))
+			continue;
+		rule_why(b, "deny_read", rule, why, sizeof(why));
+		if (rule->literal) {
+			struct stat st;
+			if (rule->anchor == PATHMATCH_HOME || rule->anchor == PATHMATCH_ROOT)
+				snprintf(path, sizeof(path), "%s%s%s",
+					 rule->anchor == PATHMATCH_HOME ? b->env.home : b->env.root,
+					 rule->glob_len ? "/" : "",
+					 policy_blob_str(b, rule->glob_off));
+			else
+				snprintf(path, sizeof(path), "%s",
+					 policy_blob_str(b, rule->glob_off));
+			if (lstat(path, &st) < 0)
+				continue;
+			if (rule->dir_only && stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+				continue;
+			if ((r = hide_path(plan, path, why)) < 0)
+				return r;
+			continue;
+		}
+		literal_prefix_dir(b, rule, path, sizeof(path));
+		if (is_below_or_same(path, b->env.root))
+			continue; /* walked already */
+		if ((r = walk(plan, b, path, 0)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Executables a whole-command rule names: every PATH and system location, symlinks resolved. */
+static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
+{
+	static const char *const system_dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+						   "/usr/bin",	      "/sbin",		"/bin" };
+	const char *path_env = NULL;
+	char origin[PATH_MAX], msg[PATH_MAX + 1024], cand[PATH_MAX], real[PATH_MAX];
+
+	for (size_t i = 0; i < plan->env.n; i++)
+		if (strncmp(plan->env.envp[i], "PATH=", 5) == 0)
+			path_env = plan->env.envp[i] + 5;
+
+	/*
+	 * Candidate directories, each existing one once by its real path
+	 * (usrmerge: /bin is /usr/bin), so every name costs one stat per
+	 * distinct directory.
+	 */
+	char pathcopy[4096] = "", *unique_dirs[64];
+	size_t nunique = 0;
+	const char *cands[80];
+	size_t ncands = 0;
+	if (path_env && strlen(path_env) < sizeof(pathcopy)) {
+		memcpy(pathcopy, path_env, strlen(path_env) + 1);
+		for (char *tok = strtok(pathcopy, ":"); tok && ncands < 64; tok = strtok(NULL, ":"))
+			if (tok[0] == '/')
+				cands[ncands++] = tok;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(system_dirs); k++)
+		cands[ncands++] = system_dirs[k];
+	for (size_t k = 0; k < ncands && nunique < ARRAY_SIZE(unique_dirs); k++) {
+		bool dup = false;
+		if (!realpath(cands[k], real))
+			continue;
+		for (size_t u = 0; u < nunique && !dup; u++)
+			dup = strcmp(unique_dirs[u], real) == 0;
+		if (!dup && !(unique_dirs[nunique++] = strdup(real))) {
+			nunique--;
+			break;
+		}
+	}
+	int ret = 0;
+
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_EXEC); i++) {
+		const struct policy_blob_rule *rule = policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, i);
+		const char *words[ARGVMATCH_MAX_WORDS];
+		size_t nw = policy_blob_exec_words(b, rule, words);
+		policy_blob_origin(b, rule, origin, sizeof(origin));
+		if (nw > 1) {
+			/* Subcommands need the argv of every exec: the supervisor's job. */
+			char *what = NULL;
+			if (asprintf(&what, "deny_exec \"%s\" (%s)",
+				     policy_blob_str(b, rule->text_off), origin) < 0) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			char **u = reallocarray(plan->unenforced, plan->nunenforced + 1,
+						sizeof(char *));
+			if (!u) {
+				free(what);
+				ret = -ENOMEM;
+				goto out;
+			}
+			plan->unenforced = u;
+			plan->unenforced[plan->nunenforced++] = what;
+			continue;
+		}
+		const char *name = words[0];
+		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		snprintf(msg, sizeof(msg), "aigate: '%s' is denied by policy (deny_exec: %s, %s)\n",
+			 base, policy_blob_str(b, rule->text_off), origin);
+		uint32_t stub_idx = (uint32_t)plan->nstubs;
+		bool used = false;
+
+		const char *const *dirs = (const char *const *)unique_dirs;
+		size_t ndirs = nunique;
+		for (size_t k = 0; k <= ndirs; k++) {
+			struct stat st;
+			if (strchr(name, '/')) {
+				if (k > 0)
+					break;
+				snprintf(cand, sizeof(cand), "%s", name);
+			} else if (k == ndirs) {
+				break;
+			} else {
+				snprintf(cand, sizeof(cand), "%s/%s", dirs[k], name);
+			}
+			/* With usrmerge /bin/curl and /usr/bin/curl are one file: stub the real one once. */
+			if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(cand, real))
+				continue;
+			bool dup = false;
+			for (size_t o = 0; o < plan->n; o++)
+				dup = dup || (plan->ops[o].kind == SBX_STUB &&
+					      strcmp(plan->ops[o].path, real) == 0);
+			if (dup)
+				continue;
+			char why[PATH_MAX + 64];
+			snprintf(why, sizeof(why), "deny_exec \"%s\" (%s)",
+				 policy_blob_str(b, rule->text_off), origin);
+			if ((ret = add_op(plan, SBX_STUB, real, why, stub_idx, false)) < 0)
+				goto out;
+			used = true;
+		}
+		if (!used)
+			continue;
+		struct sbx_stub *stubs =
+			reallocarray(plan->stubs, plan->nstubs + 1, sizeof(*stubs));
+		if (!stubs) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		plan->stubs = stubs;
+		ret = stub_image_make(msg, &stubs[plan->nstubs].image, &stubs[plan->nstubs].size);
+		if (ret < 0)
+			goto out;
+		plan->nstubs++;
+	}
+out:
+	for (size_t u = 0; u < nunique; u++)
+		free(unique_dirs[u]);
+	return ret;
+}
+
+/* Write roots: the project, private /tmp, and allow_write. */
+static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
+			    const struct config_paths *cp, bool dry_run)
+{
+	char path[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 256];
+	int r;
+
+	if ((r = add_op(plan, SBX_BIND_RW, cp->root, "project root", 0, false)) < 0)
+		return r;
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_ALLOW_WRITE); i++) {
+		const struct policy_blob_rule *rule =
+			policy_blob_rule(b, POLICY_BLOB_ALLOW_WRITE, i);
+		const char *glob = policy_blob_str(b, rule->glob_off);
+		struct stat st;
+		if (rule->anchor == PATHMATCH_HOME)
+			snprintf(path, sizeof(path), "%s%s%s", b->env.home,
+				 rule->glob_len ? "/" : "", glob);
+		else
+			snprintf(path, sizeof(path), "%s", glob);
+		/*
+		 * A missing state directory is created now, as the agent would have
+		 * (real agents write to ~/.claude even for --version), but only when
+		 * its parent exists: no ~/.cargo tree for someone without cargo. A
+		 * missing file is not created: an empty placeholder could be read
+		 * as corrupt.
+		 */
+		bool missing = stat(path, &st) < 0;
+		rule_why(b, "allow_write", rule, why, sizeof(why));
+		if (missing && rule->dir_only && rule->anchor == PATHMATCH_HOME) {
+			if (dry_run) {
+				/* --dry-run changes nothing on the host: say what a run would create. */
+				strncat(why, ", created when run", sizeof(why) - strlen(why) - 1);
+				if ((r = add_op(plan, SBX_BIND_RW, path, why, 0, false)) < 0)
+					return r;
+				continue;
+			}
+			(void)mkdir(path, 0700);
+		}
+		if (!realpath(path, real) || stat(real, &st) < 0)
+			continue;
+		if ((r = add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Inside write roots, files the host will later execute or read as
+ * configuration stay read-only: git hooks and config (core.hooksPath,
+ * aliases, filters run on the host's next git command), shell rc files, and
+ * the project's own policy file.
+ */
+static int plan_protected(struct sbx_plan *plan, const struct config_paths *cp)
+{
+	static const char *const in_home[] = {
+		".bashrc",
+		".bash_profile",
+		".bash_login",
+		".bash_logout",
+		".profile",
+		".zshrc",
+		".zshenv",
+		".zprofile",
+		".zlogin",
+		".config/fish/config.fish",
+		".inputrc",
+		".gitconfig",
+		".config/git/config",
+	};
+	char cand[PATH_MAX * 2];
+	size_t nroots = plan->n;
+	int r;
+
+	for (size_t i = 0; i < nroots; i++) {
+		if (plan->ops[i].kind != SBX_BIND_RW)
+			continue;
+		const char *root = plan->ops[i].path;
+		static const char *const in_repo[] = { ".git/hooks", ".git/config" };
+		for (size_t k = 0; k < ARRAY_SIZE(in_repo); k++) {
+			struct stat st;
+			snprintf(cand, sizeof(cand), "%s/%s", root, in_repo[k]);
+			if (lstat(cand, &st) == 0 && !S_ISLNK(st.st_mode) &&
+			    (r = add_op(plan, SBX_BIND_RO, cand, "run by the host's git later", 0,
+					false)) < 0)
+				return r;
+		}
+	}
+	for (size_t k = 0; k <= ARRAY_SIZE(in_home); k++) {
+		struct stat st;
+		if (k == ARRAY_SIZE(in_home))
+			snprintf(cand, sizeof(cand), "%s", cp->project);
+		else
+			snprintf(cand, sizeof(cand), "%s/%s", cp->home, in_home[k]);
+		if (!cand[0] || lstat(cand, &st) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		bool inside = false;
+		for (size_t i = 0; i < nroots; i++)
+			inside = inside || (plan->ops[i].kind == SBX_BIND_RW &&
+					    is_below_or_same(cand, plan->ops[i].path));
+		if (inside && (r = add_op(plan, SBX_BIND_RO, cand,
+					  k == ARRAY_SIZE(in_home) ? "the project's policy"
+								   : "read by your shell later",
+					  0, false)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Host service sockets reachable by path even on a read-only mount (connect(2) ignores it). */
+static int plan_sockets(struct sbx_plan *plan, const struct policy_blob *b)
+{
+	static const char *const sockets[] = { "/run/docker.sock", "/var/run/docker.sock",
+					       "/run/containerd/containerd.sock",
+					       "/run/podman/podman.sock", "/run/crio/crio.sock" };
+	char rundir[64];
+	struct stat st;
+	int r;
+
+	snprintf(rundir, sizeof(rundir), "/run/user/%u", (unsigned)plan->uid);
+	bool pass = false;
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_PASS_ENV); i++)
+		pass = pass ||
+		       env_name_matches(
+			       policy_blob_str(
+				       b, policy_blob_rule(b, POLICY_BLOB_PASS_ENV, i)->text_off),
+			       "XDG_RUNTIME_DIR", 15);
+	if (!pass && stat(rundir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (r = add_hide(plan, rundir, true,
+			  "your session's sockets: D-Bus, ssh-agent, keyrings (pass_env "
+			  "XDG_RUNTIME_DIR keeps it)")) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(sockets); i++)
+		if (stat(sockets[i], &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    (r = hide_path(plan, sockets[i],
+				   "container runtime socket: root on the host")) < 0)
+			return r;
+	return 0;
+}
+
+int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
+		   const struct config_paths *cp, char *const *environ, bool dry_run)
+{
+	struct stat st;
+	char real[PATH_MAX];
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->uid = getuid();
+	plan->gid = getgid();
+	snprintf(plan->cwd, sizeof(plan->cwd), "%s", cp->cwd);
+	if ((r = env_filter(b, environ, &plan->env)) < 0)
+		goto fail;
+
+	/* The order is the execution order: later mounts sit on top of earlier ones. */
+	if ((r = add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0, false)) <
+		    0 ||
+	    (r = add_op(plan, SBX_READONLY_ROOT, "/", "everything read-only, nosuid", 0, false)) <
+		    0 ||
+	    (r = add_op(plan, SBX_PROC, "/proc", "fresh, for the new PID namespace", 0, false)) <
+		    0 ||
+	    (r = add_op(plan, SBX_TMPFS, "/tmp", "private, writable", 0, false)) < 0)
+		goto fail;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (r = add_op(plan, SBX_TMPFS, "/dev/shm", "private, writable", 0, true)) < 0)
+		goto fail;
+	/* A home under /tmp (CI runners, tests) must survive the private /tmp, read-only. */
+	if (is_below_or_same(cp->home, "/tmp") && strcmp(cp->home, "/tmp") != 0 &&
+	    (r = add_op(plan, SBX_BIND_RO, cp->home, "home below /tmp, kept read-only", 0, false)) <
+		    0)
+		goto fail;
+	if ((r = plan_write_roots(plan, b, cp, dry_run)) < 0 || (r = plan_protected(plan, cp)) < 0)
+		goto fail;
+	size_t nbinds = 0;
+	for (size_t i = 0; i < plan->n; i++)
+		nbinds += plan->ops[i].kind == SBX_BIND_RW || plan->ops[i].kind == SBX_BIND_RO;
+	if (nbinds > SBX_MAX_BINDS) {
+		log_error("more than %d write roots and protected paths", SBX_MAX_BINDS);
+		r = -E2BIG;
+		goto fail;
+	}
+
+	/* The policy and the audit log: never readable, never writable from inside. */
+	if (stat(cp->dir, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cp->dir, real) &&
+	    (r = add_hide(plan, real, true, "aigate's policy and audit log")) < 0)
+		goto fail;
+	if (cp->global_exists && realpath(cp->global, real) && !is_below_or_same(real, cp->dir) &&
+	    (r = add_hide(plan, real, false, "aigate's policy (symlink target)")) < 0)
+		goto fail;
+	if ((r = plan_sockets(plan, b)) < 0)
+		goto fail;
+	r = plan_deny_read(plan, b);
+	if (r == -E2BIG) {
+		log_error(
+			"deny_read: more than %d directory entries to examine; narrow the patterns "
+			"or run from a smaller project root",
+			SBX_MAX_WALK);
+		goto fail;
+	}
+	if (r < 0 || (r = plan_stubs(plan, b)) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (r != -E2BIG)
+		log_error("cannot plan the sandbox: %s", strerror(-r));
+	sbx_plan_free(plan);
+	return r;
+}
+
+static const char *kind_name(enum sbx_op_kind k)
+{
+	switch (k) {
+	case SBX_PRIVATE_ROOT:
+		return "private";
+	case SBX_READONLY_ROOT:
+		return "read-only";
+	case SBX_PROC:
+		return "proc";
+	case SBX_TMPFS:
+		return "tmpfs";
+	case SBX_BIND_RW:
+		return "writable";
+	case SBX_BIND_RO:
+		return "read-only";
+	case SBX_HIDE_FILE:
+		return "hide-file";
+	case SBX_HIDE_DIR:
+		return "hide-dir";
+	case SBX_STUB:
+		return "stub";
+	default:
+		return "?";
+	}
+}
+
+void sbx_plan_print(const struct sbx_plan *plan, FILE *f)
+{
+	fprintf(f,
+		"namespaces: user (uid %u -> %u, gid %u -> %u), mount, pid; a nested user "
+		"namespace locks every mount below\n",
+		(unsigned)plan->uid, (unsigned)plan->uid, (unsigned)plan->gid, (unsigned)plan->gid);
+	fprintf(f, "mounts, in order:\n");
+	for (size_t i = 0; i < plan->n; i++)
+		fprintf(f, "  %-10s %-40s %s\n", kind_name(plan->ops[i].kind), plan->ops[i].path,
+			plan->ops[i].why);
+	fprintf(f, "environment: AIGATE_SANDBOX=1 added");
+	if (plan->env.ndropped) {
+		fprintf(f, "; dropped:");
+		for (size_t i = 0; i < plan->env.ndropped; i++)
+			fprintf(f, " %s", plan->env.dropped[i]);
+	}
+	fprintf(f,
+		"\nprocess: no_new_privs, every capability dropped, user.max_user_namespaces=0, "
+		"RLIMIT_CORE=0, new session keyring, inherited fds above 2 closed, working "
+		"directory %s\n",
+		plan->cwd);
+	fprintf(f, "deny_read examined %zu directory entries\n", plan->walked);
+	for (size_t i = 0; i < plan->nunenforced; i++)
+		fprintf(f, "not enforced by this build: %s (needs the seccomp supervisor)\n",
+			plan->unenforced[i]);
+}
+
+void sbx_plan_free(struct sbx_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->ops[i].path);
+		free(plan->ops[i].why);
+	}
+	free(plan->ops);
+	for (size_t i = 0; i < plan->nstubs; i++)
+		free(plan->stubs[i].image);
+	free(plan->stubs);
+	for (size_t i = 0; i < plan->nunenforced; i++)
+		free(plan->unenforced[i]);
+	free(plan->unenforced);
+	env_filter_free(&plan->env);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox_run.c — create the namespaces, execute the plan, lock it, run CMD.
+ *
+ *   aigate (host) ── clone(NEWUSER|NEWNS|NEWPID) ──> init (pid 1, user ns 1)
+ *        │  relays the terminal, forwards signals      │ executes the mount plan
+ *        │  (run_loop.c)                               │ reaps; exits with CMD's status
+ *        │                                             └─ fork ──> CMD
+ *        │                                                 unshare(NEWUSER|NEWNS): user ns 2
+ *        │                                                 locks every mount; no capabilities,
+ *        │                                                 no_new_privs, no user namespaces
+ *        └── error pipe (O_CLOEXEC): a report, or EOF when CMD's exec succeeds
+ *
+ * After clone() the children use only async-signal-safe calls, report
+ * failure through the pipe and _exit().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/keyctl.h>
+#include <linux/securebits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher/cli.h"
+#include "launcher/log.h"
+#include "launcher/run_loop.h"
+#include "launcher/sandbox.h"
+#include "policy/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+enum report_stage { REPORT_SETUP = 1, REPORT_EXEC = 2 };
+
+struct report {
+	int32_t stage;
+	int32_t err; /* positive errno */
+	char what[480];
+};
+
+/* ---- async-signal-safe helpers for the children ---- */
+
+static size_t safe_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void safe_append(char *buf, size_t bufsz, const char *s)
+{
+	size_t n = safe_strlen(buf);
+	while (*s && n + 1 < bufsz)
+		buf[n++] = *s++;
+	buf[n] = '\0';
+}
+
+static void safe_utoa(unsigned v, char *buf)
+{
+	char tmp[16];
+	size_t n = 0, o = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[o++] = tmp[--n];
+	buf[o] = '\0';
+}
+
+static _Noreturn void report_and_exit(int fd, int stage, int err, const char *what, const char *arg,
+				      int code)
+{
+	struct report rep = { .stage = stage, .err = err };
+	safe_append(rep.what, sizeof(rep.what), what);
+	if (arg) {
+		safe_append(rep.what, sizeof(rep.what), " ");
+		safe_append(rep.what, sizeof(rep.what), arg);
+	}
+	if (write(fd, &rep, sizeof(rep)) < 0) {
+		/* nothing else to tell: the exit status still says it failed */
+	}
+	_exit(code);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, s, safe_strlen(s));
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+/* Map our own uid and gid to themselves: the single mapping an unprivileged user may write. */
+static int map_ids(uid_t uid, gid_t gid)
+{
+	char line[48];
+	char num[16];
+	int r;
+
+	line[0] = '\0';
+	safe_utoa((unsigned)uid, num);
+	safe_append(line, sizeof(line), num);
+	safe_append(line, sizeof(line), " ");
+	safe_append(line, sizeof(line), num);
+	safe_append(line, sizeof(line), " 1");
+	if ((r = write_file("/proc/self/uid_map", line)) < 0)
+		return r;
+	/* setgroups must be denied before an unprivileged gid_map (CVE-2014-8989). */
+	if ((r = write_file("/proc/self/setgroups", "deny")) < 0)
+		return r;
+	line[0] = '\0';
+	safe_utoa((unsigned)gid, num);
+	safe_append(line, sizeof(line), num);
+	safe_append(line, sizeof(line), " ");
+	safe_append(line, sizeof(line), num);
+	safe_append(line, sizeof(line), " 1");
+	return write_file("/proc/self/gid_map", line);
+}
+
+static int drop_capabilities(int last_cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	/*
+	 * Locked securebits: uid 0 inside (or aigate run as root) never gets
+	 * capabilities from exec, and nothing can raise ambient ones. With
+	 * no_new_privs (no setuid, no file capabilities) and the empty sets
+	 * below, nothing in the sandbox can regain CAP_SYS_ADMIN to mount an
+	 * overlay that shows the files beneath our overmounts.
+	 */
+	if (prctl(PR_SET_SECUREBITS,
+		  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+			  SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+			  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+		  0, 0, 0) < 0)
+		return -errno;
+	/* And the bounding set, so no later exec (file caps, a bug) can ever hand one back. */
+	for (int cap = 0; cap <= last_cap; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
+}
+
+struct child_ctx {
+	const struct sbx_plan *plan;
+	char *const *argv;
+	const struct run_pty *pty;
+	int report_fd;
+	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
+	sigset_t oldmask;
+};
+
+/* CMD: lock the mounts in a nested user namespace, shed every privilege, exec. */
+static _Noreturn void cmd_child(const struct child_ctx *c)
+{
+	const struct sbx_plan *plan = c->plan;
+	struct rlimit zero = { 0, 0 };
+	int r;
+
+	/*
+	 * A mount namespace owned by a less privileged user namespace gets
+	 * every inherited mount locked: the agent can no longer umount,
+	 * mount --move or non-recursively bind our overmounts away.
+	 */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "nested user namespace", NULL,
+				125);
+	if ((r = map_ids(plan->uid, plan->gid)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "nested uid/gid map", NULL, 125);
+	/* No user namespaces below this one: no way back to CAP_SYS_ADMIN over a mount namespace. */
+	if ((r = write_file("/proc/sys/user/max_user_namespaces", "0")) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "user.max_user_namespaces=0", NULL,
+				125);
+	if (chdir(plan->cwd) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "chdir", plan->cwd, 125);
+	if ((r = run_pty_child_setup(c->pty)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "terminal setup", NULL, 125);
+	/* A crash must not write the agent's memory (secrets it read) to a core file. */
+	if (setrlimit(RLIMIT_CORE, &zero) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "RLIMIT_CORE", NULL, 125);
+	/* A fresh session keyring: the host session's keys (kerberos, ecryptfs) stay out of reach. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "session keyring", NULL, 125);
+	if ((r = drop_capabilities(c->last_cap)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "dropping capabilities", NULL, 125);
+	/* setuid binaries and file capabilities can never raise privileges inside. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "no_new_privs", NULL, 125);
+	/* Handlers reset at exec by themselves; ignored signals stay ignored, as with any exec. */
+	sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+	/* Inherited descriptors (a host socket, a log) must not leak into the sandbox. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "closing inherited fds", NULL,
+				125);
+	execvpe(c->argv[0], c->argv, plan->env.envp);
+	int e = errno;
+	report_and_exit(c->report_fd, REPORT_EXEC, e, c->argv[0], NULL,
+			e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+static volatile pid_t init_cmd_pid;
+
+/*
+ * init forwards what aigate sends it. init is in a session of its own, so
+ * no terminal signals it directly. SIGTSTP becomes SIGSTOP: CMD's process
+ * group is orphaned (its parent, init, sits in another session), and the
+ * kernel discards a default-action SIGTSTP sent to an orphaned group.
+ */
+static void init_forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	(void)si;
+	if (init_cmd_pid > 0)
+		kill(init_cmd_pid, sig == SIGTSTP ? SIGSTOP : sig);
+}
+
+/* PID 1 of the sandbox: mounts, then CMD, then reap until CMD exits. */
+static _Noreturn void init_child(struct child_ctx *c)
+{
+	const struct sbx_op *failed = NULL;
+	int r;
+
+	/* If aigate dies, the sandbox dies with it: init's exit ends the PID namespace. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/*
+	 * A session of our own: without a pty, CMD would otherwise keep the
+	 * user's controlling terminal and could open /dev/tty and push
+	 * keystrokes into the user's shell with TIOCSTI.
+	 */
+	if (setsid() < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "setsid", NULL, 125);
+	if ((r = map_ids(c->plan->uid, c->plan->gid)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "uid/gid map", NULL, 125);
+	if ((r = sbx_mount_execute(c->plan, &failed)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", failed ? failed->path : "",
+				125);
+	/* Our old cwd is the mount we just covered; look it up again. */
+	if (chdir(c->plan->cwd) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "chdir", c->plan->cwd, 125);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "fork", NULL, 125);
+	if (pid == 0)
+		cmd_child(c);
+	init_cmd_pid = pid;
+	close(c->report_fd);
+	/* Nothing inside may read init's memory or attach to it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	struct sigaction sa = { .sa_sigaction = init_forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	static const int fwd[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT };
+	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+		sigaction(fwd[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+	syscall(SYS_close_range, 0, ~0U, 0);
+
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(125); /* ECHILD without having seen CMD: cannot happen */
+		}
+		if (w != pid)
+			continue; /* a reparented orphan */
+		/* Everything else still running dies with us: nothing outlives the run. */
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+}
+
+static int exit_code_from_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EXIT_SANDBOX;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int sbx_run(const struct sbx_plan *plan, char *const *argv)
+{
+	double t_clone, t_ready;
+	struct child_ctx c = { .plan = plan, .argv = argv };
+	struct run_pty *pty = NULL;
+	sigset_t fwd;
+	int pipefd[2], r;
+
+	sigemptyset(&fwd);
+	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
+				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&fwd, sigs[i]);
+
+	c.last_cap = 63;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		if (fscanf(f, "%d", &c.last_cap) != 1 || c.last_cap < 0 || c.last_cap > 63)
+			c.last_cap = 63;
+		fclose(f);
+	}
+	if ((r = run_pty_open(&pty)) < 0) {
+		log_error("cannot open a pseudo-terminal: %s", strerror(-r));
+		return EXIT_SANDBOX;
+	}
+	c.pty = pty;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		log_error("pipe: %s", strerror(errno));
+		run_pty_free(pty);
+		return EXIT_SANDBOX;
+	}
+	c.report_fd = pipefd[1];
+	/* Block first: a signal arriving between clone and the event loop is queued, not lost. */
+	sigprocmask(SIG_BLOCK, &fwd, &c.oldmask);
+	fflush(NULL);
+	t_clone = now_ms();
+
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
+				   NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		init_child(&c);
+	int clone_errno = errno;
+	close(pipefd[1]);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+		close(pipefd[0]);
+		run_pty_free(pty);
+		return -clone_errno;
+	}
+	run_pty_parent_after_fork(pty);
+
+	/* Setup result: a report, or EOF once CMD's exec succeeded (or everything died). */
+	struct report rep;
+	ssize_t got;
+	do {
+		got = read(pipefd[0], &rep, sizeof(rep));
+	} while (got < 0 && errno == EINTR);
+	close(pipefd[0]);
+	t_ready = now_ms();
+
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && got != (ssize_t)sizeof(rep)) {
+		/* Without a pidfd we cannot forward signals safely: stop the sandbox, fail closed. */
+		log_error("pidfd_open: %s; stopping the sandbox", strerror(errno));
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		run_pty_free(pty);
+		sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+		return EXIT_SANDBOX;
+	}
+	struct run_loop_args la = {
+		.init_pid = pid, .init_pidfd = pidfd, .pty = pty, .forwarded = &fwd
+	};
+	int st = 0;
+	if (got == (ssize_t)sizeof(rep)) {
+		/* Setup failed: init exits on its own; just reap it. */
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		run_pty_restore();
+		if (rep.stage == REPORT_EXEC)
+			log_error("cannot run '%s': %s", rep.what, strerror(rep.err));
+		else
+			log_error("cannot build the sandbox: %s: %s", rep.what, strerror(rep.err));
+		r = rep.stage == REPORT_EXEC ? exit_code_from_status(st) : EXIT_SANDBOX;
+	} else {
+		st = run_loop(&la);
+		r = st < 0 ? EXIT_SANDBOX : exit_code_from_status(st);
+		log_debug("sandbox: %.2f ms to build and exec, %.2f ms running and tearing down",
+			  t_ready - t_clone, now_ms() - t_ready);
+		if (st < 0)
+			log_error("lost track of the sandbox: %s", strerror(-st));
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	run_pty_free(pty);
+	sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+	return r;
+}
