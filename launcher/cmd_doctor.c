@@ -63,7 +63,8 @@ int cmd_doctor(int argc, char **argv)
 		printf("  resource limits: start aigate in a systemd user scope (systemd-run "
 		       "--user "
 		       "--scope -p Delegate=yes …) or set AIGATE_CGROUP to a delegated cgroup\n");
-	printf("\nNote: this build implements the policy and configuration layer; `aigate run`\n"
-	       "refuses to start a command unprotected until the sandbox lands.\n");
+	printf("\nNote: this build has the namespace sandbox but not yet the seccomp supervisor:\n"
+	       "`aigate run` refuses a policy with deny_exec subcommand rules unless\n"
+	       "--allow-degraded (see docs/how-it-works.md).\n");
 	return level == FEATURES_FULL ? EXIT_OK : EXIT_ERROR;
 }

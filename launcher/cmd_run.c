@@ -112,41 +112,60 @@ int cmd_run(int argc, char **argv)
 		close(fd);
 		return r;
 	}
-	double t1 = now_ms();
-	if (sbx_plan_build(&plan, &b, &cp, environ, dry_run) < 0) {
-		close(fd);
-		return EXIT_SANDBOX;
-	}
-	log_debug("policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
-		  "(%zu entries walked)",
-		  t1 - t0, plan.n, now_ms() - t1, plan.walked);
 	if (dry_run) {
+		if (sbx_plan_build(&plan, &b, &cp, environ, true) < 0) {
+			close(fd);
+			return EXIT_SANDBOX;
+		}
 		printf("aigate run --dry-run: the sandbox for '%s' (nothing is run)\n", cmd[0]);
 		sbx_plan_print(&plan, stdout);
 		sbx_plan_free(&plan);
 		close(fd);
 		return EXIT_OK;
 	}
-	if (plan.ngaps) {
+
+	/*
+	 * Namespaces first: init's fixed steps run on the other CPU while this
+	 * process builds the plan (about half a millisecond saved per run).
+	 */
+	struct sbx_handle *h = NULL;
+	double t1 = now_ms();
+	int started = sbx_start(cmd, &h);
+	if (started == 0 || degraded) {
+		double t2 = now_ms();
+		if (sbx_plan_build(&plan, &b, &cp, environ, false) < 0) {
+			sbx_abort(h);
+			close(fd);
+			return EXIT_SANDBOX;
+		}
+		log_debug(
+			"policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
+			"(%zu entries walked)",
+			t1 - t0, plan.n, now_ms() - t2, plan.walked);
 		/* Fail closed: a protection the plan cannot give stops the run. */
 		for (size_t i = 0; i < plan.ngaps; i++)
 			log_msg(degraded ? LOG_WARN : LOG_ERROR,
 				"%s cannot be enforced in this build (it %s)", plan.gaps[i].what,
 				plan.gaps[i].why);
-		if (!degraded) {
+		if (plan.ngaps && !degraded) {
 			log_error("refusing to run '%s' without them; change the policy or the "
 				  "directory, or pass --allow-degraded",
 				  cmd[0]);
+			sbx_abort(h);
 			sbx_plan_free(&plan);
 			close(fd);
 			return EXIT_SANDBOX;
 		}
+		if (started == 0) {
+			r = sbx_commit(h, &plan);
+			sbx_plan_free(&plan);
+			close(fd);
+			return r;
+		}
+		sbx_plan_free(&plan);
 	}
-	r = sbx_run(&plan, cmd);
-	sbx_plan_free(&plan);
 	close(fd);
-	if (r >= 0)
-		return r;
+	r = started;
 	if (degraded)
 		return run_unsandboxed(cmd);
 	struct features f;

@@ -90,21 +90,42 @@ void sbx_plan_print(const struct sbx_plan *plan, FILE *f);
 void sbx_plan_free(struct sbx_plan *plan);
 
 /**
- * sbx_mount_execute() - run the plan's mount operations. Called in the
- * sandbox's first child, inside its new user and mount namespaces, with
+ * sbx_mount_early() - the operations every plan starts with and that need
+ * no plan (private propagation, a read-only root, a fresh /proc): init runs
+ * them while the launcher is still building the plan. sbx_mount_execute()
+ * skips them. System calls only. Returns 0 or -errno.
+ */
+int sbx_mount_early(void);
+
+/**
+ * sbx_mount_execute() - run the rest of the plan's mount operations. Called
+ * in the sandbox's init, inside its new user and mount namespaces, with
  * CAP_SYS_ADMIN there. Async-signal-safe: system calls only, no allocation.
  * Returns 0, or -errno with *@ret_failed set to the failing operation.
  */
 int sbx_mount_execute(const struct sbx_plan *plan, const struct sbx_op **ret_failed);
 
+struct sbx_handle;
+
 /**
- * sbx_run() - build the namespaces, execute the plan, lock it, and run
- * @argv (NULL-terminated) in the sandbox; relay the terminal and signals
- * until it exits. Returns aigate's exit status: CMD's own, 128+N for a
- * signal, 126/127 when it cannot be run, 125 when the sandbox cannot be
- * built (the reason printed); or -errno, nothing printed, when the
- * namespaces cannot be created at all (the caller explains and decides).
+ * sbx_start() - create the sandbox's namespaces for @argv (NULL-terminated,
+ * run later) right away, so that init's fixed steps (id maps, a session of
+ * its own, sbx_mount_early()) overlap with the caller building the plan.
+ * init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
+ * is a terminal. Returns 0 with *@ret, or -errno when the namespaces cannot
+ * be created at all (nothing printed: the caller explains and decides).
  */
-int sbx_run(const struct sbx_plan *plan, char *const *argv);
+int sbx_start(char *const *argv, struct sbx_handle **ret);
+
+/** sbx_abort() - end a started sandbox that will not run (the plan failed or is refused). */
+void sbx_abort(struct sbx_handle *h);
+
+/**
+ * sbx_commit() - hand @plan to the waiting init, which executes it, locks it
+ * and runs CMD; relay the terminal and signals until it exits. Frees @h.
+ * Returns aigate's exit status: CMD's own, 128+N for a signal, 126/127 when
+ * it cannot be run, 125 when the sandbox cannot be built (reason printed).
+ */
+int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan);
 
 #endif

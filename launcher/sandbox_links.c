@@ -143,6 +143,9 @@ int sbx_plan_hard_links(struct sbx_plan *plan, const char *root)
 	for (size_t i = 0; i < nops; i++) {
 		struct stat st;
 		const struct sbx_op *op = &plan->ops[i];
+		/* Secrets deny_read hides; not the session sockets or aigate's own dir. */
+		if (strncmp(op->why, "deny_read", 9) != 0)
+			continue;
 		if (op->kind == SBX_HIDE_FILE && lstat(op->path, &st) == 0)
 			note_file(set, strdup(op->path), &st);
 		else if (op->kind == SBX_HIDE_DIR)

@@ -84,6 +84,11 @@ static int staging_open(const struct sbx_plan *plan)
 	close(fd);
 	for (size_t i = 0; i < plan->nstubs; i++) {
 		char name[32];
+		/* An empty stub would let a denied command "succeed" silently: refuse. */
+		if (plan->stubs[i].size == 0 || !plan->stubs[i].image) {
+			errno = EINVAL;
+			goto fail;
+		}
 		stub_name((uint32_t)i, name);
 		fd = openat(mnt, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0555);
 		if (fd < 0)
@@ -180,23 +185,31 @@ static int attach_bind(int tree, const char *path, bool dir, bool writable)
 	return sys_move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
-static int execute_one(const struct sbx_op *op, int tree, int *staging, const struct sbx_plan *plan)
+int sbx_mount_early(void)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+
+	/* Without this, our mounts would propagate into the host's shared mounts. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	/* One atomic, recursive change: no window where some mount is still writable. */
+	if (sys_mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro) < 0)
+		return -errno;
+	/* A fresh /proc shows only the sandbox's processes and cannot reach the host's. */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int execute_one(const struct sbx_op *op, int tree, int *staging, const struct sbx_plan *plan)
+{
 	char name[32];
 
 	switch (op->kind) {
 	case SBX_PRIVATE_ROOT:
-		/* Without this, our mounts would propagate into the host's shared mounts. */
-		return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ? -errno : 0;
 	case SBX_READONLY_ROOT:
-		/* One atomic, recursive change: no window where some mount is still writable. */
-		return sys_mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro) < 0 ? -errno : 0;
 	case SBX_PROC:
-		/* A fresh /proc shows only the sandbox's processes and cannot reach the host's. */
-		return mount("proc", op->path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0
-			       ? -errno
-			       : 0;
+		return 0; /* done by sbx_mount_early() */
 	case SBX_TMPFS:
 		return mount("tmpfs", op->path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0
 			       ? -errno

@@ -341,7 +341,9 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 		cands[ncands++] = system_dirs[k];
 	for (size_t k = 0; k < ncands && nunique < ARRAY_SIZE(unique_dirs); k++) {
 		bool dup = false;
-		if (!realpath(cands[k], real))
+		struct stat dst;
+		/* stat first: realpath costs a readlink per component, most PATH entries are plain. */
+		if (stat(cands[k], &dst) < 0 || !S_ISDIR(dst.st_mode) || !realpath(cands[k], real))
 			continue;
 		for (size_t u = 0; u < nunique && !dup; u++)
 			dup = strcmp(unique_dirs[u], real) == 0;
@@ -451,10 +453,10 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 		bool missing = stat(path, &st) < 0;
 		rule_why(b, "allow_write", rule, why, sizeof(why));
 		char parent[PATH_MAX];
+		struct stat pst;
 		snprintf(parent, sizeof(parent), "%s", path);
 		if (strrchr(parent, '/'))
 			*strrchr(parent, '/') = '\0';
-		struct stat pst;
 		if (missing && rule->dir_only && rule->anchor == PATHMATCH_HOME &&
 		    stat(parent, &pst) == 0) {
 			if (dry_run) {
@@ -465,8 +467,10 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 				continue;
 			}
 			(void)mkdir(path, 0700);
+		} else if (missing) {
+			continue;
 		}
-		if (!realpath(path, real) || stat(real, &st) < 0)
+		if (!realpath(path, real))
 			continue;
 		if ((r = sbx_add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
 			return r;

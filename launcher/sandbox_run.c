@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,13 +163,41 @@ static int drop_capabilities(int last_cap)
 	return 0;
 }
 
+/*
+ * The plan travels from the launcher to init through a shared anonymous
+ * mapping created before clone (same address in both): the launcher builds
+ * the plan while init does its fixed steps, deep-copies it here, then says
+ * "go" on a pipe. Only touched pages cost memory (MAP_NORESERVE).
+ */
+#define ARENA_SIZE (64u << 20)
+
+struct arena {
+	const struct sbx_plan *plan; /* set by the launcher before "go" */
+	size_t used;
+	_Alignas(16) unsigned char data[];
+};
+
 struct child_ctx {
-	const struct sbx_plan *plan;
+	const struct sbx_plan *plan; /* read from the arena once init has the go */
 	char *const *argv;
 	const struct run_pty *pty;
+	struct arena *arena;
 	int report_fd;
+	int go_fd; /* init reads one byte: the plan is in the arena */
+	uid_t uid;
+	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
 	sigset_t oldmask;
+};
+
+struct sbx_handle {
+	struct child_ctx c;
+	struct run_pty *pty;
+	sigset_t fwd;
+	pid_t pid;
+	int report_rd;
+	int go_wr;
+	double t_clone;
 };
 
 /* CMD: lock the mounts in a nested user namespace, shed every privilege, exec. */
@@ -186,7 +215,7 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "nested user namespace", NULL,
 				125);
-	if ((r = map_ids(plan->uid, plan->gid)) < 0)
+	if ((r = map_ids(c->uid, c->gid)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "nested uid/gid map", NULL, 125);
 	/* No user namespaces below this one: no way back to CAP_SYS_ADMIN over a mount namespace. */
 	if ((r = write_file("/proc/sys/user/max_user_namespaces", "0")) < 0)
@@ -250,8 +279,22 @@ static _Noreturn void init_child(struct child_ctx *c)
 	 */
 	if (setsid() < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "setsid", NULL, 125);
-	if ((r = map_ids(c->plan->uid, c->plan->gid)) < 0)
+	if ((r = map_ids(c->uid, c->gid)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "uid/gid map", NULL, 125);
+	if ((r = sbx_mount_early()) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", "/ or /proc", 125);
+
+	/* Wait for the plan; EOF means the launcher gave up (a refusal): leave quietly. */
+	char go;
+	ssize_t n;
+	do {
+		n = read(c->go_fd, &go, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(125);
+	close(c->go_fd);
+	c->plan = c->arena->plan;
+
 	if ((r = sbx_mount_execute(c->plan, &failed)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", failed ? failed->path : "",
 				125);
@@ -309,66 +352,195 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int sbx_run(const struct sbx_plan *plan, char *const *argv)
+/* Bump allocation in the shared arena; NULL when full. */
+static void *arena_alloc(struct arena *a, size_t n)
 {
-	double t_clone, t_ready;
-	struct child_ctx c = { .plan = plan, .argv = argv };
-	struct run_pty *pty = NULL;
-	sigset_t fwd;
-	int pipefd[2], r;
+	size_t at = (a->used + 15) & ~(size_t)15;
+	if (at + n > ARENA_SIZE - sizeof(*a))
+		return NULL;
+	a->used = at + n;
+	return a->data + at;
+}
 
-	sigemptyset(&fwd);
+static char *arena_strdup(struct arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = arena_alloc(a, n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/*
+ * Deep-copy what init and CMD read (mount ops, stubs, the environment
+ * vector) into the arena. Environment strings themselves predate the clone,
+ * so the child has them at the same addresses; only the vector is copied.
+ */
+static int arena_share(struct arena *a, const struct sbx_plan *src)
+{
+	struct sbx_plan *p = arena_alloc(a, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = *src;
+	p->gaps = NULL;
+	p->ngaps = 0;
+	p->env.dropped = NULL;
+	p->env.ndropped = 0;
+	p->ops = arena_alloc(a, src->n * sizeof(*p->ops));
+	p->stubs = arena_alloc(a, src->nstubs * sizeof(*p->stubs));
+	p->env.envp = arena_alloc(a, (src->env.n + 1) * sizeof(char *));
+	if ((src->n && !p->ops) || (src->nstubs && !p->stubs) || !p->env.envp)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		p->ops[i] = src->ops[i];
+		p->ops[i].path = arena_strdup(a, src->ops[i].path);
+		p->ops[i].why = "";
+		if (!p->ops[i].path)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < src->nstubs; i++) {
+		p->stubs[i].size = src->stubs[i].size;
+		p->stubs[i].image = arena_alloc(a, src->stubs[i].size);
+		if (!p->stubs[i].image)
+			return -ENOMEM;
+		memcpy(p->stubs[i].image, src->stubs[i].image, src->stubs[i].size);
+	}
+	memcpy(p->env.envp, src->env.envp, (src->env.n + 1) * sizeof(char *));
+	a->plan = p;
+	return 0;
+}
+
+static void handle_free(struct sbx_handle *h)
+{
+	if (!h)
+		return;
+	if (h->report_rd >= 0)
+		close(h->report_rd);
+	if (h->go_wr >= 0)
+		close(h->go_wr);
+	if (h->c.arena)
+		munmap(h->c.arena, ARENA_SIZE);
+	run_pty_free(h->pty);
+	sigprocmask(SIG_SETMASK, &h->c.oldmask, NULL);
+	free(h);
+}
+
+int sbx_start(char *const *argv, struct sbx_handle **ret)
+{
 	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
 				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(&fwd, sigs[i]);
+	struct sbx_handle *h = calloc(1, sizeof(*h));
+	int report[2], go[2], r;
 
-	c.last_cap = 63;
+	if (!h)
+		return -ENOMEM;
+	h->report_rd = h->go_wr = -1;
+	h->c.argv = argv;
+	h->c.uid = getuid();
+	h->c.gid = getgid();
+	sigemptyset(&h->fwd);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&h->fwd, sigs[i]);
+	sigprocmask(SIG_SETMASK, NULL, &h->c.oldmask);
+
+	h->c.last_cap = 63;
 	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
 	if (f) {
-		if (fscanf(f, "%d", &c.last_cap) != 1 || c.last_cap < 0 || c.last_cap > 63)
-			c.last_cap = 63;
+		if (fscanf(f, "%d", &h->c.last_cap) != 1 || h->c.last_cap < 0 || h->c.last_cap > 63)
+			h->c.last_cap = 63;
 		fclose(f);
 	}
-	if ((r = run_pty_open(&pty)) < 0) {
+	h->c.arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (h->c.arena == MAP_FAILED) {
+		h->c.arena = NULL;
+		r = -errno;
+		goto fail;
+	}
+	if ((r = run_pty_open(&h->pty)) < 0) {
 		log_error("cannot open a pseudo-terminal: %s", strerror(-r));
-		return EXIT_SANDBOX;
+		goto fail;
 	}
-	c.pty = pty;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		log_error("pipe: %s", strerror(errno));
-		run_pty_free(pty);
-		return EXIT_SANDBOX;
+	h->c.pty = h->pty;
+	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
 	}
-	c.report_fd = pipefd[1];
+	h->c.report_fd = report[1];
+	h->c.go_fd = go[0];
+	h->report_rd = report[0];
+	h->go_wr = go[1];
 	/* Block first: a signal arriving between clone and the event loop is queued, not lost. */
-	sigprocmask(SIG_BLOCK, &fwd, &c.oldmask);
+	sigprocmask(SIG_BLOCK, &h->fwd, &h->c.oldmask);
 	fflush(NULL);
-	t_clone = now_ms();
+	h->t_clone = now_ms();
 
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
 				   NULL, NULL, NULL, NULL);
-	if (pid == 0)
-		init_child(&c);
-	int clone_errno = errno;
-	close(pipefd[1]);
-	if (pid < 0) {
-		sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
-		close(pipefd[0]);
-		run_pty_free(pty);
-		return -clone_errno;
+	if (pid == 0) {
+		close(report[0]);
+		close(go[1]);
+		init_child(&h->c);
 	}
-	run_pty_parent_after_fork(pty);
+	int clone_errno = errno;
+	close(report[1]);
+	close(go[0]);
+	if (pid < 0) {
+		r = -clone_errno;
+		goto fail;
+	}
+	h->pid = pid;
+	run_pty_parent_after_fork(h->pty);
+	*ret = h;
+	return 0;
+fail:
+	handle_free(h);
+	return r;
+}
+
+void sbx_abort(struct sbx_handle *h)
+{
+	if (!h)
+		return;
+	/* EOF on the go pipe: init leaves without running anything. */
+	close(h->go_wr);
+	h->go_wr = -1;
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	handle_free(h);
+}
+
+int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan)
+{
+	double t_ready;
+	int r;
+
+	if ((r = arena_share(h->c.arena, plan)) < 0) {
+		log_error("cannot hand the plan to the sandbox: %s", strerror(-r));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	/* If init already failed (its report is below), the write must not SIGPIPE us. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	if (write(h->go_wr, "g", 1) != 1) {
+		/* init is gone already: its report (below) says why */
+	}
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	close(h->go_wr);
+	h->go_wr = -1;
 
 	/* Setup result: a report, or EOF once CMD's exec succeeded (or everything died). */
 	struct report rep;
 	ssize_t got;
 	do {
-		got = read(pipefd[0], &rep, sizeof(rep));
+		got = read(h->report_rd, &rep, sizeof(rep));
 	} while (got < 0 && errno == EINTR);
-	close(pipefd[0]);
+	close(h->report_rd);
+	h->report_rd = -1;
 	t_ready = now_ms();
 
+	pid_t pid = h->pid;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0 && got != (ssize_t)sizeof(rep)) {
 		/* Without a pidfd we cannot forward signals safely: stop the sandbox, fail closed. */
@@ -376,12 +548,11 @@ int sbx_run(const struct sbx_plan *plan, char *const *argv)
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		run_pty_free(pty);
-		sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+		handle_free(h);
 		return EXIT_SANDBOX;
 	}
 	struct run_loop_args la = {
-		.init_pid = pid, .init_pidfd = pidfd, .pty = pty, .forwarded = &fwd
+		.init_pid = pid, .init_pidfd = pidfd, .pty = h->pty, .forwarded = &h->fwd
 	};
 	int st = 0;
 	if (got == (ssize_t)sizeof(rep)) {
@@ -397,14 +568,13 @@ int sbx_run(const struct sbx_plan *plan, char *const *argv)
 	} else {
 		st = run_loop(&la);
 		r = st < 0 ? EXIT_SANDBOX : exit_code_from_status(st);
-		log_debug("sandbox: %.2f ms to build and exec, %.2f ms running and tearing down",
-			  t_ready - t_clone, now_ms() - t_ready);
+		log_debug("sandbox: %.2f ms from clone to exec, %.2f ms running and tearing down",
+			  t_ready - h->t_clone, now_ms() - t_ready);
 		if (st < 0)
 			log_error("lost track of the sandbox: %s", strerror(-st));
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	run_pty_free(pty);
-	sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+	handle_free(h);
 	return r;
 }
