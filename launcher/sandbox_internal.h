@@ -18,6 +18,14 @@ int sbx_add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *
 /* Hide the other names (hard links) of hidden files found in the project tree. */
 int sbx_plan_hard_links(struct sbx_plan *plan, const char *root);
 
+/*
+ * Canonical path of an existing @path into @buf (PATH_MAX), like realpath(3)
+ * but in three system calls whatever the depth (open O_PATH, readlink of
+ * /proc/self/fd/N, close) instead of a readlink per component. Returns @buf,
+ * or NULL (errno set).
+ */
+char *sbx_realpath(const char *path, char *buf);
+
 /* Is @path @dir itself or below it (at a component boundary)? */
 bool sbx_is_below_or_same(const char *path, const char *dir);
 

@@ -51,6 +51,25 @@ bool sbx_is_below_or_same(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+char *sbx_realpath(const char *path, char *buf)
+{
+	char proc[32];
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, PATH_MAX - 1);
+	int e = errno;
+	close(fd);
+	/* Anything but an absolute path (no /proc, a deleted file) falls back to realpath(3). */
+	if (n <= 0 || buf[0] != '/' || (n >= 10 && strcmp(buf + n - 10, " (deleted)") == 0)) {
+		errno = e;
+		return realpath(path, buf);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 bool sbx_in_write_root(const struct sbx_plan *plan, const char *path)
 {
 	for (size_t i = 0; i < plan->n; i++)
@@ -129,7 +148,7 @@ static int hide_path(struct sbx_plan *plan, const char *path, const char *why)
 {
 	char real[PATH_MAX];
 	struct stat st;
-	if (!realpath(path, real) || stat(real, &st) < 0)
+	if (!sbx_realpath(path, real) || stat(real, &st) < 0)
 		return 0; /* a dangling link reveals nothing */
 	return sbx_add_hide(plan, real, S_ISDIR(st.st_mode), why);
 }
@@ -343,7 +362,8 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 		bool dup = false;
 		struct stat dst;
 		/* stat first: realpath costs a readlink per component, most PATH entries are plain. */
-		if (stat(cands[k], &dst) < 0 || !S_ISDIR(dst.st_mode) || !realpath(cands[k], real))
+		if (stat(cands[k], &dst) < 0 || !S_ISDIR(dst.st_mode) ||
+		    !sbx_realpath(cands[k], real))
 			continue;
 		for (size_t u = 0; u < nunique && !dup; u++)
 			dup = strcmp(unique_dirs[u], real) == 0;
@@ -389,7 +409,8 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 				snprintf(cand, sizeof(cand), "%s/%s", dirs[k], name);
 			}
 			/* With usrmerge /bin/curl and /usr/bin/curl are one file: stub the real one once. */
-			if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(cand, real))
+			if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    !sbx_realpath(cand, real))
 				continue;
 			bool dup = false;
 			for (size_t o = 0; o < plan->n; o++)
@@ -470,7 +491,7 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 		} else if (missing) {
 			continue;
 		}
-		if (!realpath(path, real))
+		if (!sbx_realpath(path, real))
 			continue;
 		if ((r = sbx_add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
 			return r;
@@ -553,10 +574,10 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 	}
 
 	/* The policy and the audit log: never readable, never writable from inside. */
-	if (stat(cp->dir, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cp->dir, real) &&
+	if (stat(cp->dir, &st) == 0 && S_ISDIR(st.st_mode) && sbx_realpath(cp->dir, real) &&
 	    (r = sbx_add_hide(plan, real, true, "aigate's policy and audit log")) < 0)
 		goto fail;
-	if (cp->global_exists && realpath(cp->global, real) &&
+	if (cp->global_exists && sbx_realpath(cp->global, real) &&
 	    !sbx_is_below_or_same(real, cp->dir) &&
 	    (r = sbx_add_hide(plan, real, false, "aigate's policy (symlink target)")) < 0)
 		goto fail;

@@ -206,7 +206,7 @@ static bool find_git_dir(const char *root, char *buf, size_t bufsz)
 		snprintf(joined, sizeof(joined), "%s", p);
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", root, p);
-	return realpath(joined, buf) != NULL;
+	return sbx_realpath(joined, buf) != NULL;
 }
 
 int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, bool dry_run)
@@ -241,7 +241,7 @@ int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, boo
 				 * link itself a gap.
 				 */
 				char real[PATH_MAX];
-				if (realpath(cand, real) && sbx_in_write_root(plan, real) &&
+				if (sbx_realpath(cand, real) && sbx_in_write_root(plan, real) &&
 				    (r = protect_existing(plan, real, "read by your shell later")) <
 					    0)
 					return r;
