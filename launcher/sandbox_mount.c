@@ -17,15 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "launcher/safe_str.h"
 #include "launcher/sandbox.h"
-
-static size_t safe_len(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
 
 static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr)
 {
@@ -46,20 +39,11 @@ static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char
 /* "stub-N" without stdio: we are after clone(). */
 static void stub_name(uint32_t idx, char *buf)
 {
-	char digits[16];
-	size_t nd = 0, n = 5;
-	buf[0] = 's';
-	buf[1] = 't';
-	buf[2] = 'u';
-	buf[3] = 'b';
-	buf[4] = '-';
-	do {
-		digits[nd++] = (char)('0' + idx % 10);
-		idx /= 10;
-	} while (idx);
-	while (nd)
-		buf[n++] = digits[--nd];
-	buf[n] = '\0';
+	char num[16];
+	buf[0] = '\0';
+	safe_utoa(idx, num);
+	safe_append(buf, 32, "stub-");
+	safe_append(buf, 32, num);
 }
 
 /* The detached tmpfs with "empty" (0444), "emptydir" (0555) and "stub-N" (0555) in it. */
@@ -134,7 +118,7 @@ static int overmount(int staging, const char *name, const char *target, bool exe
 static int ensure_mountpoint(const char *path, bool dir)
 {
 	char buf[PATH_MAX];
-	size_t n = safe_len(path);
+	size_t n = safe_strlen(path);
 	struct stat st;
 
 	if (stat(path, &st) == 0)

@@ -35,6 +35,7 @@
 #include "launcher/cli.h"
 #include "launcher/log.h"
 #include "launcher/run_loop.h"
+#include "launcher/safe_str.h"
 #include "launcher/sandbox.h"
 #include "policy/util.h"
 
@@ -51,35 +52,6 @@ struct report {
 };
 
 /* ---- async-signal-safe helpers for the children ---- */
-
-static size_t safe_strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void safe_append(char *buf, size_t bufsz, const char *s)
-{
-	size_t n = safe_strlen(buf);
-	while (*s && n + 1 < bufsz)
-		buf[n++] = *s++;
-	buf[n] = '\0';
-}
-
-static void safe_utoa(unsigned v, char *buf)
-{
-	char tmp[16];
-	size_t n = 0, o = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[o++] = tmp[--n];
-	buf[o] = '\0';
-}
 
 static _Noreturn void report_and_exit(int fd, int stage, int err, const char *what, const char *arg,
 				      int code)
@@ -107,31 +79,28 @@ static int write_file(const char *path, const char *s)
 	return e;
 }
 
-/* Map our own uid and gid to themselves: the single mapping an unprivileged user may write. */
-static int map_ids(uid_t uid, gid_t gid)
+/* Write "ID ID 1" to @file: one id mapped to itself. */
+static int map_one(const char *file, unsigned id)
 {
-	char line[48];
-	char num[16];
-	int r;
-
-	line[0] = '\0';
-	safe_utoa((unsigned)uid, num);
+	char line[48] = "", num[16];
+	safe_utoa(id, num);
 	safe_append(line, sizeof(line), num);
 	safe_append(line, sizeof(line), " ");
 	safe_append(line, sizeof(line), num);
 	safe_append(line, sizeof(line), " 1");
-	if ((r = write_file("/proc/self/uid_map", line)) < 0)
+	return write_file(file, line);
+}
+
+/* Map our own uid and gid to themselves: the single mapping an unprivileged user may write. */
+static int map_ids(uid_t uid, gid_t gid)
+{
+	int r;
+	if ((r = map_one("/proc/self/uid_map", (unsigned)uid)) < 0)
 		return r;
 	/* setgroups must be denied before an unprivileged gid_map (CVE-2014-8989). */
 	if ((r = write_file("/proc/self/setgroups", "deny")) < 0)
 		return r;
-	line[0] = '\0';
-	safe_utoa((unsigned)gid, num);
-	safe_append(line, sizeof(line), num);
-	safe_append(line, sizeof(line), " ");
-	safe_append(line, sizeof(line), num);
-	safe_append(line, sizeof(line), " 1");
-	return write_file("/proc/self/gid_map", line);
+	return map_one("/proc/self/gid_map", (unsigned)gid);
 }
 
 static int drop_capabilities(int last_cap)

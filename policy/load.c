@@ -138,6 +138,19 @@ static int parse_bool(struct loader *ld, const yaml_node_t *n, const char *what,
 	return fail_at(ld, n, -EINVAL, "%s must be true or false, not '%s'", what, v);
 }
 
+/*
+ * A list value: returns 1 for a YAML null ("key:" alone: an empty list, the
+ * restrictive reading), 0 for a sequence, or the error.
+ */
+static int expect_list(struct loader *ld, const yaml_node_t *n, const char *name)
+{
+	if (n->type == YAML_SCALAR_NODE && scalar_is_null(n))
+		return 1;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, n, -EINVAL, "%s must be a list, not %s", name, node_kind(n));
+	return 0;
+}
+
 static int load_list(struct loader *ld, const struct policy_field *f, const yaml_node_t *n,
 		     struct policy_list *l)
 {
@@ -146,11 +159,8 @@ static int load_list(struct loader *ld, const struct policy_field *f, const yaml
 
 	l->present = true;
 	l->origin = origin_of(ld, n);
-	/* "deny_read:" with nothing after it is an empty list, the restrictive reading. */
-	if (n->type == YAML_SCALAR_NODE && scalar_is_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return fail_at(ld, n, -EINVAL, "%s must be a list, not %s", f->name, node_kind(n));
+	if ((r = expect_list(ld, n, f->name)) != 0)
+		return r < 0 ? r : 0;
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		const char *v;
@@ -306,10 +316,8 @@ static int load_mask_patterns(struct loader *ld, const yaml_node_t *n,
 	int r = 0;
 	mps->present = true;
 	mps->origin = origin_of(ld, n);
-	if (n->type == YAML_SCALAR_NODE && scalar_is_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return fail_at(ld, n, -EINVAL, "patterns must be a list, not %s", node_kind(n));
+	if ((r = expect_list(ld, n, "patterns")) != 0)
+		return r < 0 ? r : 0;
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = enter(ld, *it, n, &r);

@@ -51,31 +51,6 @@ pty_cleanup() {
 	fi
 }
 
-# need_tmux — install tmux when root and it is missing, else skip the case.
-need_tmux() {
-	if ! command -v tmux >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y tmux >/dev/null 2>&1
-	fi
-	command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
-}
-
-# wait_until WHAT CMD… — poll CMD (an immediate check) every 50 ms, at most 200
-# times; on timeout fail, showing the pane when there is one.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	if [ -n "${TMUX_CMD+x}" ]; then
-		"${TMUX_CMD[@]}" capture-pane -p -t pty >"$OUT" 2>&1
-		: >"$ERR"
-		LAST_CMD="(the tmux pane)"
-	fi
-	fail "timed out waiting for $what"
-}
-
 file_ready() {
 	[ -s "$1" ]
 }

@@ -8,31 +8,9 @@
 # Synchronisation is on conditions only: the pane's content or the pane
 # terminal's size, polled a bounded number of times.
 
+TMUX_TARGET=sbx
 PANE_ROWS=30
 PANE_COLS=100
-
-# need_tmux — install tmux when root and it is missing, else skip the case.
-need_tmux() {
-	if ! command -v tmux >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y tmux >/dev/null 2>&1
-	fi
-	command -v tmux >/dev/null 2>&1 || skip "tmux is not installed (and cannot be installed: not root or no apt-get)"
-}
-
-# wait_until WHAT CMD… — poll CMD every 50 ms, at most 200 times; on timeout
-# fail, showing the pane.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	"${TMUX_CMD[@]}" capture-pane -p -t sbx >"$OUT" 2>&1
-	: >"$ERR"
-	LAST_CMD="(the tmux pane)"
-	fail "timed out waiting for $what"
-}
 
 pane_has_line() {
 	"${TMUX_CMD[@]}" capture-pane -p -t sbx | grep -qxF -- "$1"
