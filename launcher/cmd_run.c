@@ -131,6 +131,22 @@ int cmd_run(int argc, char **argv)
 	struct sbx_handle *h = NULL;
 	double t1 = now_ms();
 	int started = sbx_start(cmd, &h);
+	if (started == -ECANCELED) {
+		close(fd);
+		return EXIT_SANDBOX;
+	}
+	/*
+	 * Only a system without user namespaces may fall back, and only with
+	 * --allow-degraded: a resource failure (EAGAIN from an exhausted
+	 * process limit, ENOMEM) must never turn into an unsandboxed run.
+	 */
+	bool no_userns =
+		started == -EPERM || started == -ENOSPC || started == -EUSERS || started == -EINVAL;
+	if (started < 0 && !no_userns) {
+		log_error("cannot create the sandbox's processes: %s", strerror(-started));
+		close(fd);
+		return EXIT_SANDBOX;
+	}
 	if (started == 0 || degraded) {
 		double t2 = now_ms();
 		if (sbx_plan_build(&plan, &b, &cp, environ, false) < 0) {

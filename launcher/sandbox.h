@@ -63,6 +63,8 @@ struct sbx_plan {
 		*gaps; /* protections this plan cannot give: run refuses without --allow-degraded */
 	size_t ngaps;
 	size_t walked; /* directory entries examined for deny_read */
+	char **nested; /* work trees of repositories found by the walk */
+	size_t nnested;
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */
@@ -112,8 +114,10 @@ struct sbx_handle;
  * run later) right away, so that init's fixed steps (id maps, a session of
  * its own, sbx_mount_early()) overlap with the caller building the plan.
  * init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
- * is a terminal. Returns 0 with *@ret, or -errno when the namespaces cannot
- * be created at all (nothing printed: the caller explains and decides).
+ * is a terminal. Returns 0 with *@ret; -ECANCELED when something else
+ * failed (already printed); or clone's -errno, nothing printed: -EPERM,
+ * -ENOSPC, -EUSERS, -EINVAL mean user namespaces are not available here,
+ * anything else (-EAGAIN, -ENOMEM) is a resource failure.
  */
 int sbx_start(char *const *argv, struct sbx_handle **ret);
 

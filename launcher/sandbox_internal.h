@@ -40,4 +40,7 @@ bool sbx_in_write_root(const struct sbx_plan *plan, const char *path);
  */
 int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, bool dry_run);
 
+/* Protect the repository whose work tree is @worktree (a .git file or dir in it), if any. */
+int sbx_protect_work_tree(struct sbx_plan *plan, const char *worktree, bool dry_run);
+
 #endif

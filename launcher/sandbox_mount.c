@@ -182,6 +182,25 @@ int sbx_mount_early(void)
 	/* A fresh /proc shows only the sandbox's processes and cannot reach the host's. */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
+	/*
+	 * A devpts instance of our own: the host's /dev/pts holds the user's
+	 * other terminals, which the user owns, so the agent could read what
+	 * is typed there or write fake prompts. CMD keeps the terminal it was
+	 * given through the descriptors it already holds.
+	 */
+	struct stat st;
+	if (stat("/dev/pts", &st) == 0) {
+		if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+			  "newinstance,ptmxmode=0666,mode=0620") < 0)
+			return -errno;
+		if (stat("/dev/ptmx", &st) == 0 &&
+		    mount("/dev/pts/ptmx", "/dev/ptmx", NULL, MS_BIND, NULL) < 0)
+			return -errno;
+	}
+	/* POSIX message queues of the new IPC namespace, not the host's. */
+	if (stat("/dev/mqueue", &st) == 0 &&
+	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -108,6 +108,9 @@ static bool is_hidden(enum sbx_op_kind k)
  */
 int sbx_add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *why)
 {
+	/* A repository symlink such as ".env -> /" must not blank the whole system. */
+	if (strcmp(path, "/") == 0)
+		return sbx_add_gap(plan, why, "resolves to / (a symlink?), which cannot be hidden");
 	for (size_t i = 0; i < plan->n; i++) {
 		struct sbx_op *op = &plan->ops[i];
 		if (!is_hidden(op->kind))
@@ -212,6 +215,16 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 			return sbx_add_hide(plan, path, is_dir, why);
 		return hide_path(plan, path, why);
 	}
+	/* A repository nested in the tree (vendored, a submodule): protect it after the walk. */
+	if (strcmp(name, ".git") == 0 && sbx_in_write_root(plan, path)) {
+		char **w = reallocarray(plan->nested, plan->nnested + 1, sizeof(char *));
+		if (!w)
+			return -ENOMEM;
+		plan->nested = w;
+		if (!(w[plan->nnested] = strndup(path, strlen(path) - 5)))
+			return -ENOMEM;
+		plan->nnested++;
+	}
 	/* Symlinked directories are not walked: no loops, and no escaping the tree. */
 	if (type != DT_DIR)
 		return 0;
@@ -235,10 +248,20 @@ static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *
 	int r = 0;
 
 	if (depth > 128)
-		return 0;
+		return sbx_add_hide(plan, dir, true,
+				    "deeper than the deny_read walk goes: hidden whole");
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* unreadable here means unreadable in the sandbox too */
+	if (fd < 0) {
+		/*
+		 * Unreadable here is unreadable inside too, unless it sits in a
+		 * write root: the agent could chmod it open and read what the walk
+		 * could not judge. Hide it whole then.
+		 */
+		if ((errno == EACCES || errno == EPERM) && sbx_in_write_root(plan, dir))
+			return sbx_add_hide(plan, dir, true,
+					    "unreadable at start: not judged, hidden whole");
+		return 0;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
@@ -252,8 +275,11 @@ static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *
 			break;
 		}
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
-				     de->d_name) >= sizeof(path))
+				     de->d_name) >= sizeof(path)) {
+			/* A name we cannot judge is not left readable. */
+			r = sbx_add_gap(plan, dir, "holds a path longer than PATH_MAX: not judged");
 			continue;
+		}
 		r = visit(plan, b, path, de->d_name, de->d_type, depth);
 	}
 	closedir(d);
@@ -346,19 +372,29 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 	 * (usrmerge: /bin is /usr/bin), so every name costs one stat per
 	 * distinct directory.
 	 */
-	char pathcopy[4096] = "", *unique_dirs[64];
+	char pathcopy[8192] = "", *unique_dirs[128 + 8];
 	size_t nunique = 0;
-	const char *cands[80];
+	const char *cands[128 + 8];
 	size_t ncands = 0;
-	if (path_env && strlen(path_env) < sizeof(pathcopy)) {
+	int ret = 0;
+	/* A denied command missed in an unexamined PATH directory would run: too long is a gap. */
+	if (path_env && strlen(path_env) >= sizeof(pathcopy))
+		return sbx_add_gap(plan, "PATH",
+				   "is too long for aigate to find every denied command");
+	if (path_env) {
 		memcpy(pathcopy, path_env, strlen(path_env) + 1);
-		for (char *tok = strtok(pathcopy, ":"); tok && ncands < 64; tok = strtok(NULL, ":"))
+		for (char *tok = strtok(pathcopy, ":"); tok; tok = strtok(NULL, ":")) {
+			if (ncands == 128)
+				return sbx_add_gap(plan, "PATH",
+						   "has more than 128 directories: denied commands "
+						   "could be missed");
 			if (tok[0] == '/')
 				cands[ncands++] = tok;
+		}
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(system_dirs); k++)
 		cands[ncands++] = system_dirs[k];
-	for (size_t k = 0; k < ncands && nunique < ARRAY_SIZE(unique_dirs); k++) {
+	for (size_t k = 0; k < ncands; k++) {
 		bool dup = false;
 		struct stat dst;
 		/* stat first: realpath costs a readlink per component, most PATH entries are plain. */
@@ -369,10 +405,10 @@ static int plan_stubs(struct sbx_plan *plan, const struct policy_blob *b)
 			dup = strcmp(unique_dirs[u], real) == 0;
 		if (!dup && !(unique_dirs[nunique++] = strdup(real))) {
 			nunique--;
-			break;
+			ret = -ENOMEM;
+			goto out;
 		}
 	}
-	int ret = 0;
 
 	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_EXEC); i++) {
 		const struct policy_blob_rule *rule = policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, i);
@@ -493,6 +529,28 @@ static int plan_write_roots(struct sbx_plan *plan, const struct policy_blob *b,
 		}
 		if (!sbx_realpath(path, real))
 			continue;
+		/*
+		 * A write root reached through a symlink that sits in another write
+		 * root could be redirected by the agent before the next run (say to
+		 * your home): refuse it.
+		 */
+		if (strcmp(real, path) != 0 && sbx_in_write_root(plan, path)) {
+			if ((r = sbx_add_gap(
+				     plan, path,
+				     "is reached through a symlink inside a writable directory, "
+				     "which the sandbox could redirect")) < 0)
+				return r;
+			continue;
+		}
+		/* The whole home or the file system writable would undo every other protection. */
+		if (strcmp(real, "/") == 0 || sbx_is_below_or_same(b->env.home, real) ||
+		    sbx_is_below_or_same(cp->dir, real)) {
+			if ((r = sbx_add_gap(plan, path,
+					     "would make your home, / or aigate's own directory "
+					     "writable")) < 0)
+				return r;
+			continue;
+		}
 		if ((r = sbx_add_op(plan, SBX_BIND_RW, real, why, 0, false)) < 0)
 			return r;
 	}
@@ -530,6 +588,47 @@ static int plan_sockets(struct sbx_plan *plan, const struct policy_blob *b)
 	return 0;
 }
 
+/*
+ * Execution order by phase, stable within a phase: the fixed steps, tmpfs,
+ * then every bind, then every hide and stub. A bind is a copy of the
+ * original tree taken before anything is mounted, so a bind attached after
+ * a hide below it would uncover the hidden file: hides always come last.
+ */
+static int phase(enum sbx_op_kind k)
+{
+	switch (k) {
+	case SBX_PRIVATE_ROOT:
+	case SBX_READONLY_ROOT:
+	case SBX_PROC:
+		return 0;
+	case SBX_TMPFS:
+		return 1;
+	case SBX_BIND_RW:
+	case SBX_BIND_RO:
+		return 2;
+	case SBX_HIDE_FILE:
+	case SBX_HIDE_DIR:
+		return 3;
+	case SBX_STUB:
+	default:
+		return 4;
+	}
+}
+
+static void sort_by_phase(struct sbx_plan *plan)
+{
+	/* Insertion sort: plans are small, and it is stable. */
+	for (size_t i = 1; i < plan->n; i++) {
+		struct sbx_op op = plan->ops[i];
+		size_t j = i;
+		while (j > 0 && phase(plan->ops[j - 1].kind) > phase(op.kind)) {
+			plan->ops[j] = plan->ops[j - 1];
+			j--;
+		}
+		plan->ops[j] = op;
+	}
+}
+
 int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		   const struct config_paths *cp, char *const *environ, bool dry_run)
 {
@@ -543,6 +642,23 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 	snprintf(plan->cwd, sizeof(plan->cwd), "%s", cp->cwd);
 	if ((r = env_filter(b, environ, &plan->env)) < 0)
 		goto fail;
+	/* Fail closed on what later layers enforce: the policy asks for it, this build cannot. */
+	if (b->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET) {
+		char what[64];
+		snprintf(what, sizeof(what), "allow_net (%u domains)",
+			 policy_blob_count(b, POLICY_BLOB_ALLOW_NET));
+		if ((r = sbx_add_gap(plan, what,
+				     "needs the network egress, not in this build yet")) < 0)
+			goto fail;
+	}
+	if ((b->hdr->max_memory || b->hdr->max_cpu_percent || b->hdr->max_pids) &&
+	    (r = sbx_add_gap(plan, "resource_limits",
+			     "needs the resource-limit enforcement, not in this build yet")) < 0)
+		goto fail;
+	if ((policy_blob_count(b, POLICY_BLOB_MASK_PRESETS) || b->hdr->masks.count) &&
+	    (r = sbx_add_gap(plan, "mask_stdout",
+			     "needs the output masking, not in this build yet")) < 0)
+		goto fail;
 
 	/* The order is the execution order: later mounts sit on top of earlier ones. */
 	if ((r = sbx_add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0,
@@ -554,7 +670,7 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 	    (r = sbx_add_op(plan, SBX_TMPFS, "/tmp", "private, writable", 0, false)) < 0)
 		goto fail;
 	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (r = sbx_add_op(plan, SBX_TMPFS, "/dev/shm", "private, writable", 0, true)) < 0)
+	    (r = sbx_add_op(plan, SBX_TMPFS, "/dev/shm", "private, writable", 0, false)) < 0)
 		goto fail;
 	/* A home under /tmp (CI runners, tests) must survive the private /tmp, read-only. */
 	if (sbx_is_below_or_same(cp->home, "/tmp") && strcmp(cp->home, "/tmp") != 0 &&
@@ -573,7 +689,19 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		goto fail;
 	}
 
-	/* The policy and the audit log: never readable, never writable from inside. */
+	/*
+	 * The policy and the audit log: never readable, never writable from
+	 * inside. A missing config dir is created first (ours, mode 0700):
+	 * otherwise, with home writable, the agent could create one holding a
+	 * policy of its own for the next run.
+	 */
+	if (stat(cp->dir, &st) < 0 && !dry_run)
+		(void)mkdir(cp->dir, 0700);
+	if (stat(cp->dir, &st) < 0 && sbx_in_write_root(plan, cp->dir) &&
+	    (r = sbx_add_gap(plan, cp->dir,
+			     "does not exist and could be created from inside with a policy of "
+			     "the sandbox's own")) < 0)
+		goto fail;
 	if (stat(cp->dir, &st) == 0 && S_ISDIR(st.st_mode) && sbx_realpath(cp->dir, real) &&
 	    (r = sbx_add_hide(plan, real, true, "aigate's policy and audit log")) < 0)
 		goto fail;
@@ -591,9 +719,13 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 			SBX_MAX_WALK);
 		goto fail;
 	}
+	/* Repositories the walk found nested in write roots: their hooks and config too. */
+	for (size_t i = 0; r == 0 && i < plan->nnested; i++)
+		r = sbx_protect_work_tree(plan, plan->nested[i], dry_run);
 	if (r < 0 || (r = sbx_plan_hard_links(plan, b->env.root)) < 0 ||
 	    (r = plan_stubs(plan, b)) < 0)
 		goto fail;
+	sort_by_phase(plan);
 	return 0;
 fail:
 	if (r != -E2BIG)
@@ -672,6 +804,9 @@ void sbx_plan_free(struct sbx_plan *plan)
 		free(plan->gaps[i].why);
 	}
 	free(plan->gaps);
+	for (size_t i = 0; i < plan->nnested; i++)
+		free(plan->nested[i]);
+	free(plan->nested);
 	env_filter_free(&plan->env);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -36,15 +36,77 @@ static const char *const shell_files[] = {
 	".config/fish/config.fish",
 };
 
-/* Bind @path read-only when it exists (and is not a symlink: the target is what matters). */
+static bool planned(const struct sbx_plan *plan, enum sbx_op_kind kind, const char *path)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == kind && strcmp(plan->ops[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Pin every directory between the write root holding @path and @path: a
+ * mount point cannot be renamed (EBUSY), so the agent cannot move `.git`
+ * or `.git/modules/x` aside and put a directory of its own, with its own
+ * hooks and config, where the host's git will look. Pins are plain
+ * writable binds of a directory onto itself, added before anything below
+ * them is mounted.
+ */
+static int pin_ancestors(struct sbx_plan *plan, const char *path)
+{
+	char buf[PATH_MAX];
+	const char *root = NULL;
+	size_t rootlen = 0;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct sbx_op *op = &plan->ops[i];
+		if (op->kind == SBX_BIND_RW && sbx_is_below_or_same(path, op->path) &&
+		    strlen(op->path) >= rootlen) {
+			root = op->path;
+			rootlen = strlen(op->path);
+		}
+	}
+	if (!root || util_strlcpy(buf, path, sizeof(buf)) < 0)
+		return 0;
+	for (size_t i = rootlen + 1; buf[i]; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (!planned(plan, SBX_BIND_RW, buf)) {
+			int r = sbx_add_op(plan, SBX_BIND_RW, buf, "pinned: cannot be renamed away",
+					   0, false);
+			if (r < 0)
+				return r;
+		}
+		buf[i] = '/';
+	}
+	return 0;
+}
+
+/*
+ * Bind @path read-only when it exists. A symlink in a writable directory
+ * could be replaced by the agent: its target is protected (when writable)
+ * and the link itself is a gap.
+ */
 static int protect_existing(struct sbx_plan *plan, const char *path, const char *why)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+	int r;
+	if (lstat(path, &st) < 0)
 		return 0;
-	for (size_t i = 0; i < plan->n; i++)
-		if (plan->ops[i].kind == SBX_BIND_RO && strcmp(plan->ops[i].path, path) == 0)
-			return 0;
+	if (S_ISLNK(st.st_mode)) {
+		char real[PATH_MAX];
+		if (sbx_realpath(path, real) && sbx_in_write_root(plan, real) &&
+		    (r = protect_existing(plan, real, why)) < 0)
+			return r;
+		return sbx_add_gap(plan, path,
+				   "is a symlink in a writable directory: it could be replaced by "
+				   "one of the sandbox's");
+	}
+	if (planned(plan, SBX_BIND_RO, path))
+		return 0;
+	if ((r = pin_ancestors(plan, path)) < 0)
+		return r;
 	return sbx_add_op(plan, SBX_BIND_RO, path, why, 0, false);
 }
 
@@ -108,7 +170,14 @@ static int protect_git_dir(struct sbx_plan *plan, const char *gitdir, const char
 	int r;
 
 	if (depth > 8)
-		return 0;
+		return sbx_add_gap(plan, gitdir, "nests submodules deeper than aigate follows");
+	/* The git dir itself is pinned: `mv .git .git-old; mkdir .git` would dodge every bind below. */
+	if ((r = pin_ancestors(plan, gitdir)) < 0)
+		return r;
+	if (!planned(plan, SBX_BIND_RW, gitdir) &&
+	    (r = sbx_add_op(plan, SBX_BIND_RW, gitdir, "pinned: cannot be renamed away", 0,
+			    false)) < 0)
+		return r;
 	snprintf(path, sizeof(path), "%s/config", gitdir);
 	if ((r = protect_existing(plan, path,
 				  "git config: aliases, hooksPath, fsmonitor run on the host")) < 0)
@@ -131,6 +200,27 @@ static int protect_git_dir(struct sbx_plan *plan, const char *gitdir, const char
 	snprintf(path, sizeof(path), "%s/hooks", gitdir);
 	if ((r = protect_hooks_dir(plan, path, dry_run)) < 0)
 		return r;
+	/* Linked worktrees: where each one's git dir and common dir are. */
+	snprintf(path, sizeof(path), "%s/worktrees", gitdir);
+	DIR *wt = opendir(path);
+	struct dirent *we;
+	while (wt && (we = readdir(wt))) {
+		static const char *const files[] = { "gitdir", "commondir", "config.worktree" };
+		if (we->d_name[0] == '.')
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+			char f[PATH_MAX * 3 + 64];
+			snprintf(f, sizeof(f), "%s/%s/%s", path, we->d_name, files[k]);
+			if ((r = protect_existing(
+				     plan, f, "git worktree pointer: where the host's git looks")) <
+			    0) {
+				closedir(wt);
+				return r;
+			}
+		}
+	}
+	if (wt)
+		closedir(wt);
 
 	/* Submodules keep their git dirs in modules/NAME (nested: modules/a/modules/b). */
 	snprintf(path, sizeof(path), "%s/modules", gitdir);
@@ -186,6 +276,9 @@ static bool find_git_dir(const char *root, char *buf, size_t bufsz)
 	snprintf(dotgit, sizeof(dotgit), "%s/.git", root);
 	if (lstat(dotgit, &st) < 0)
 		return false;
+	if (S_ISLNK(st.st_mode))
+		return sbx_realpath(dotgit, buf) != NULL && stat(buf, &st) == 0 &&
+		       S_ISDIR(st.st_mode);
 	if (S_ISDIR(st.st_mode))
 		return util_strlcpy(buf, dotgit, bufsz) == 0;
 	if (!S_ISREG(st.st_mode))
@@ -209,19 +302,37 @@ static bool find_git_dir(const char *root, char *buf, size_t bufsz)
 	return sbx_realpath(joined, buf) != NULL;
 }
 
+int sbx_protect_work_tree(struct sbx_plan *plan, const char *worktree, bool dry_run)
+{
+	char gitdir[PATH_MAX], dotgit[PATH_MAX + 8];
+	struct stat st;
+	int r;
+
+	snprintf(dotgit, sizeof(dotgit), "%s/.git", worktree);
+	if (lstat(dotgit, &st) < 0)
+		return 0;
+	/* A ".git" file or link says where the git dir is: it must not be redirected. */
+	if (!S_ISDIR(st.st_mode) &&
+	    (r = protect_existing(plan, dotgit, "where the host's git finds this repository")) < 0)
+		return r;
+	/* A git dir outside every write root is read-only already. */
+	if (find_git_dir(worktree, gitdir, sizeof(gitdir)) && sbx_in_write_root(plan, gitdir))
+		return protect_git_dir(plan, gitdir, worktree, dry_run, 0);
+	return 0;
+}
+
 int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, bool dry_run)
 {
-	char cand[PATH_MAX * 2], gitdir[PATH_MAX];
+	char cand[PATH_MAX * 2];
 	size_t nroots = plan->n;
 	int r;
 
 	for (size_t i = 0; i < nroots; i++) {
 		if (plan->ops[i].kind != SBX_BIND_RW)
 			continue;
-		/* A git dir outside every write root is read-only already. */
-		if (find_git_dir(plan->ops[i].path, gitdir, sizeof(gitdir)) &&
-		    sbx_in_write_root(plan, gitdir) &&
-		    (r = protect_git_dir(plan, gitdir, plan->ops[i].path, dry_run, 0)) < 0)
+		char root[PATH_MAX];
+		snprintf(root, sizeof(root), "%s", plan->ops[i].path);
+		if ((r = sbx_protect_work_tree(plan, root, dry_run)) < 0)
 			return r;
 	}
 	for (size_t k = 0; k <= ARRAY_SIZE(shell_files); k++) {
@@ -234,25 +345,6 @@ int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, boo
 		if (!cand[0] || !sbx_in_write_root(plan, cand))
 			continue;
 		if (lstat(cand, &st) == 0) {
-			if (S_ISLNK(st.st_mode)) {
-				/*
-				 * A symlink in a writable directory can be replaced by a
-				 * file of the agent's: protect its target and call the
-				 * link itself a gap.
-				 */
-				char real[PATH_MAX];
-				if (sbx_realpath(cand, real) && sbx_in_write_root(plan, real) &&
-				    (r = protect_existing(plan, real, "read by your shell later")) <
-					    0)
-					return r;
-				if ((r = sbx_add_gap(
-					     plan, cand,
-					     "is a symlink in a writable directory: it could be "
-					     "replaced (run from a project directory, not your "
-					     "home)")) < 0)
-					return r;
-				continue;
-			}
 			if ((r = protect_existing(plan, cand,
 						  policy ? "the project's policy"
 							 : "read by your shell later")) < 0)

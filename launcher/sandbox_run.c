@@ -355,6 +355,8 @@ static int arena_share(struct arena *a, const struct sbx_plan *src)
 	p->ngaps = 0;
 	p->env.dropped = NULL;
 	p->env.ndropped = 0;
+	p->nested = NULL;
+	p->nnested = 0;
 	p->ops = arena_alloc(a, src->n * sizeof(*p->ops));
 	p->stubs = arena_alloc(a, src->nstubs * sizeof(*p->stubs));
 	p->env.envp = arena_alloc(a, (src->env.n + 1) * sizeof(char *));
@@ -423,16 +425,19 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 			  MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (h->c.arena == MAP_FAILED) {
 		h->c.arena = NULL;
-		r = -errno;
+		log_error("cannot map the plan hand-over area: %s", strerror(errno));
+		r = -ECANCELED;
 		goto fail;
 	}
 	if ((r = run_pty_open(&h->pty)) < 0) {
 		log_error("cannot open a pseudo-terminal: %s", strerror(-r));
+		r = -ECANCELED;
 		goto fail;
 	}
 	h->c.pty = h->pty;
 	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
-		r = -errno;
+		log_error("pipe: %s", strerror(errno));
+		r = -ECANCELED;
 		goto fail;
 	}
 	h->c.report_fd = report[1];
@@ -444,8 +449,10 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 	fflush(NULL);
 	h->t_clone = now_ms();
 
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
-				   NULL, NULL, NULL, NULL);
+	/* NEWIPC: host SysV shared memory, semaphores and message queues stay out of reach. */
+	pid_t pid = (pid_t)syscall(
+		SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD,
+		NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(report[0]);
 		close(go[1]);

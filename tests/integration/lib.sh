@@ -94,14 +94,18 @@ write_cfg() {
 	chmod 0600 "$CFG"
 }
 
-# write_cfg_enforceable — the global config: the default policy minus its
-# deny_exec subcommand rules ("kubectl delete", "kubectl exec"), which need the
-# seccomp supervisor: without them `aigate run` builds the sandbox instead of
-# refusing (exit 125). Every other line keeps its number.
+# write_cfg_enforceable — the global config: the default policy minus what
+# this build cannot enforce and so refuses to run without (exit 125): the
+# deny_exec subcommand rules ("kubectl delete", "kubectl exec": the seccomp
+# supervisor), allow_net (the network egress) and resource_limits. Those lines
+# become comments, so every line keeps its number.
 write_cfg_enforceable() {
-	grep -v -x -F -e '  - "kubectl delete"' -e '  - "kubectl exec"' \
+	sed -e 's/^  - "kubectl \(delete\|exec\)"/#&/' \
+		-e 's/^allow_net:/#&/' -e 's/^  - "api\.\(anthropic\|openai\|github\)\.com"/#&/' \
+		-e 's/^resource_limits:/#&/' -e 's/^  max_/#&/' \
 		"$ROOT/policy/default-policy.yaml" | write_cfg
-	grep -q 'kubectl' "$CFG" && fail "setup: subcommand rules left in $CFG"
+	grep -q '^ *- "kubectl' "$CFG" && fail "setup: subcommand rules left in $CFG"
+	grep -q '^allow_net:\|^resource_limits:' "$CFG" && fail "setup: unenforceable sections left in $CFG"
 	return 0
 }
 

@@ -695,3 +695,122 @@ test_sandbox_degraded_still_sandboxed() {
 	assert_stderr_contains "aigate: warning: deny_exec \"kubectl delete\" ((built-in default):$(default_line "kubectl delete")) cannot be enforced in this build (it needs the seccomp supervisor)"
 	assert_stderr_contains "touch: cannot touch '$HOME_DIR/outside': Read-only file system"
 }
+
+# ---- findings of the security review ------------------------------------------
+
+# Renaming .git aside and building a new one would dodge the read-only hooks
+# and config: .git (and every directory on the way to a protected path) is a
+# mount point inside, which cannot be renamed.
+test_sandbox_git_dir_cannot_be_renamed_away() {
+	sbx_setup
+	fix_owner
+	in_script swap.sh <<'EOS'
+mv .git .git-orig && mkdir .git && cp -r .git-orig/objects .git-orig/refs .git-orig/HEAD .git/ &&
+printf '[core]\n\trepositoryformatversion = 0\n\tfsmonitor = "echo PLANTED > /tmp/aigate-fsmon-planted"\n' > .git/config
+EOS
+	ag run -- sh ./swap.sh
+	[ "$STATUS" -ne 0 ] || fail "swapping .git must fail inside"
+	assert_stderr_contains "Device or resource busy"
+	[ -d "$PROJ/.git" ] && [ ! -e "$PROJ/.git-orig" ] || fail ".git was moved on the host"
+	assert_file_not_contains "$PROJ/.git/config" "fsmonitor"
+}
+
+# A symlinked .git/hooks could be replaced from inside: run refuses and says why.
+test_sandbox_symlinked_hooks_refused() {
+	sbx_setup
+	mkdir -p "$PROJ/tools/hooks"
+	rm -rf "$PROJ/.git/hooks"
+	ln -s ../tools/hooks "$PROJ/.git/hooks"
+	fix_owner
+	ag run -- true
+	assert_status 125
+	assert_stderr_contains "$PROJ/.git/hooks cannot be enforced in this build (it is a symlink in a writable directory"
+}
+
+# A repository nested in the project (vendored, not a submodule) is protected too.
+test_sandbox_nested_repo_protected() {
+	sbx_setup
+	mkdir -p "$PROJ/vendor/lib"
+	git init -q "$PROJ/vendor/lib" || fail "setup: git init"
+	fix_owner
+	ag run -- sh -c 'echo "#!/bin/sh" > vendor/lib/.git/hooks/pre-commit'
+	assert_status 2
+	assert_stderr_contains "Read-only file system"
+	[ ! -e "$PROJ/vendor/lib/.git/hooks/pre-commit" ] || fail "hook planted in the nested repository"
+}
+
+# The sandbox gets a devpts instance of its own: the user's other terminals
+# (host /dev/pts/N, owned by the user) are not there to read or write.
+test_sandbox_host_ptys_unreachable() {
+	sbx_setup
+	ag run -- sh -c 'ls /dev/pts'
+	assert_status 0
+	assert_stdout_is "ptmx"
+}
+
+# Host SysV IPC stays outside (a new IPC namespace).
+test_sandbox_host_ipc_unreachable() {
+	sbx_setup
+	command -v ipcmk >/dev/null || skip "ipcmk (util-linux) not installed"
+	local id
+	id=$(as_user ipcmk -M 4096 | grep -o '[0-9]*$')
+	[ -n "$id" ] || fail "setup: ipcmk failed"
+	ag run -- sh -c 'ipcs -m | grep -c "^0x" || true'
+	as_user ipcrm -m "$id"
+	assert_status 0
+	assert_stdout_is "0"
+}
+
+# A failure to create the sandbox's processes (here: the user's process limit)
+# is never turned into an unsandboxed run, even with --allow-degraded.
+test_sandbox_resource_failure_never_unsandboxed() {
+	sbx_setup
+	local saved=("${AS_USER[@]}")
+	AS_USER=(prlimit --nproc=1:1 "${saved[@]}")
+	ag run --allow-degraded -- cat .env
+	AS_USER=("${saved[@]}")
+	assert_status 125
+	assert_stderr_contains "cannot create the sandbox's processes"
+	assert_stdout_not_contains "$SECRET"
+}
+
+# A write root reached through a symlink inside another write root could be
+# redirected from inside (to the whole home): run refuses it.
+test_sandbox_write_root_via_symlink_refused() {
+	sbx_setup
+	{ cat "$CFG"; printf 'allow_write:\n  - "~/.cache/"\n  - "~/.cache/tools/pip/"\n'; } >"$T/cfg.new"
+	grep -v '^allow_write:\|^  - "~/\.\(claude\|codex\|gemini\|cache\|npm\|cargo\|local\)' "$T/cfg.new" >"$CFG.tmp"
+	printf 'allow_write:\n  - "~/.cache/"\n  - "~/.cache/tools/pip/"\n' >>"$CFG.tmp"
+	mv "$CFG.tmp" "$CFG"
+	mkdir -p "$HOME_DIR/.cache/tools"
+	ln -s ../.. "$HOME_DIR/.cache/tools/pip"
+	fix_owner
+	ag run -- true
+	assert_status 125
+	assert_stderr_contains "is reached through a symlink inside a writable directory"
+}
+
+# A directory the walk cannot read, inside a write root, is hidden whole: the
+# agent could otherwise chmod it open and read what the walk never judged.
+test_sandbox_unreadable_dir_hidden() {
+	sbx_setup
+	mkdir -p "$PROJ/conf"
+	write_file "$PROJ/conf/.env" <<<"DB=$SECRET"
+	fix_owner
+	chmod 000 "$PROJ/conf"
+	ag run -- sh -c 'chmod 700 conf; cat conf/.env'
+	chmod 700 "$PROJ/conf"
+	[ "$STATUS" -ne 0 ] || fail "reading the unjudged directory must fail"
+	assert_stdout_not_contains "$SECRET"
+}
+
+# The config dir is created (0700) when missing, so it is always hidden.
+test_sandbox_config_dir_created_and_hidden() {
+	sbx_setup
+	mv "$AG_HOME/config.yaml" "$T/config.yaml.saved"
+	rmdir "$AG_HOME"
+	ag run --allow-degraded -- sh -c 'mkdir -p "$0" && echo "deny_read: []" > "$0/config.yaml"' "$AG_HOME"
+	[ -d "$AG_HOME" ] || fail "the config dir was not created"
+	assert_eq "$(stat -c %a "$AG_HOME")" 700 "config dir mode"
+	[ ! -e "$AG_HOME/config.yaml" ] || fail "the sandbox planted a policy"
+}
