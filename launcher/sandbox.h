@@ -65,6 +65,8 @@ struct sbx_plan {
 	size_t walked; /* directory entries examined for deny_read */
 	char **nested; /* work trees of repositories found by the walk */
 	size_t nnested;
+	char **linked; /* symlinked directories' targets already walked */
+	size_t nlinked;
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */

@@ -32,12 +32,15 @@ struct link_set {
 	struct linked items[LINKS_MAX];
 	size_t n;
 	size_t scanned;
+	bool overflow; /* more linked files than tracked: a gap, not a pass */
 };
 
 /* Takes ownership of @path (malloc'd, may be NULL on ENOMEM: then nothing is noted). */
 static void note_file(struct link_set *set, char *path, const struct stat *st)
 {
 	if (!path || !S_ISREG(st->st_mode) || st->st_nlink < 2 || set->n >= LINKS_MAX) {
+		set->overflow =
+			set->overflow || (path && S_ISREG(st->st_mode) && st->st_nlink >= 2);
 		free(path);
 		return;
 	}
@@ -53,7 +56,11 @@ static void scan_hidden_dir(struct link_set *set, const char *dir, unsigned dept
 
 	if (depth > 16 || !(d = opendir(dir)))
 		return;
-	while ((de = readdir(d)) && set->scanned++ < LINKS_DIR_SCAN) {
+	while ((de = readdir(d))) {
+		if (set->scanned++ >= LINKS_DIR_SCAN) {
+			set->overflow = true;
+			break;
+		}
 		struct stat st;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -153,6 +160,9 @@ int sbx_plan_hard_links(struct sbx_plan *plan, const char *root)
 	}
 	if (set->n)
 		r = walk_links(plan, set, root, 0);
+	if (r == 0 && set->overflow)
+		r = sbx_add_gap(plan, "hard links to hidden files",
+				"are too many to track: other names of them could stay readable");
 	for (size_t i = 0; i < set->n; i++)
 		free((char *)set->items[i].path);
 	free(set);

@@ -111,6 +111,19 @@ int sbx_add_hide(struct sbx_plan *plan, const char *path, bool dir, const char *
 	/* A repository symlink such as ".env -> /" must not blank the whole system. */
 	if (strcmp(path, "/") == 0)
 		return sbx_add_gap(plan, why, "resolves to / (a symlink?), which cannot be hidden");
+	/*
+	 * Below the private /tmp or /dev/shm, outside anything carried over by
+	 * a bind, the path does not exist inside at all: nothing to hide.
+	 */
+	if (sbx_is_below_or_same(path, "/tmp") || sbx_is_below_or_same(path, "/dev/shm")) {
+		bool carried = false;
+		for (size_t i = 0; i < plan->n && !carried; i++)
+			carried = (plan->ops[i].kind == SBX_BIND_RW ||
+				   plan->ops[i].kind == SBX_BIND_RO) &&
+				  sbx_is_below_or_same(path, plan->ops[i].path);
+		if (!carried)
+			return 0;
+	}
 	for (size_t i = 0; i < plan->n; i++) {
 		struct sbx_op *op = &plan->ops[i];
 		if (!is_hidden(op->kind))
@@ -157,7 +170,7 @@ static int hide_path(struct sbx_plan *plan, const char *path, const char *why)
 }
 
 static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir,
-		unsigned depth);
+		const char *logical, unsigned depth, size_t limit);
 
 /*
  * The walk's matcher: the entry's ancestors were judged when the walk
@@ -189,8 +202,18 @@ static int match_entry(const struct policy_blob *b, const char *path, size_t len
 }
 
 /* Judge one directory entry: hide it if a rule matches, descend into directories otherwise. */
+/* Entries a symlinked directory outside the project may add to the walk before it is a gap. */
+#define LINK_WALK_BUDGET 10000
+
+/*
+ * Judge one directory entry: hide it if a rule matches, descend into
+ * directories otherwise. @path is where it really is (what gets hidden),
+ * @logical where the sandbox sees it through the tree (what rules match):
+ * they differ below a symlinked directory.
+ */
 static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char *path,
-		 const char *name, unsigned char type, unsigned depth)
+		 const char *logical, const char *name, unsigned char type, unsigned depth,
+		 size_t limit)
 {
 	struct stat st;
 	char why[PATH_MAX + 256];
@@ -203,13 +226,13 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 	bool is_dir = type == DT_DIR;
 	if (type == DT_LNK && stat(path, &st) == 0)
 		is_dir = S_ISDIR(st.st_mode);
-	int idx = match_entry(b, path, strlen(path), name, is_dir);
+	int idx = match_entry(b, logical, strlen(logical), name, is_dir);
 	if (idx >= 0) {
 		rule_why(b, "deny_read", policy_blob_rule(b, POLICY_BLOB_DENY_READ, (uint32_t)idx),
 			 why, sizeof(why));
 		/*
-		 * The walk starts at the canonical project root and never follows
-		 * a link, so only a symlink needs resolving (to hide what it names).
+		 * Real paths below the canonical root never contain a link, so
+		 * only a symlink needs resolving (to hide what it names).
 		 */
 		if (type != DT_LNK)
 			return sbx_add_hide(plan, path, is_dir, why);
@@ -225,7 +248,51 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 			return -ENOMEM;
 		plan->nnested++;
 	}
-	/* Symlinked directories are not walked: no loops, and no escaping the tree. */
+	if (type == DT_LNK && is_dir) {
+		/*
+		 * A symlinked directory (`cfg -> ../shared`): its files are read
+		 * through the tree, so rules match them by their name in the tree.
+		 * Walk the target once (no loops), within a budget when it lies
+		 * outside the project; past the budget it is a gap, not a pass.
+		 */
+		static const char *const system_trees[] = { "/usr",  "/lib",  "/lib32",	 "/lib64",
+							    "/bin",  "/sbin", "/opt",	 "/etc",
+							    "/proc", "/sys",  "/dev",	 "/nix",
+							    "/snap", "/boot", "/var/lib" };
+		char real[PATH_MAX];
+		if (depth > 32 || !sbx_realpath(path, real))
+			return 0;
+		/*
+		 * Relative rules never apply outside the project, and the system's
+		 * read-only trees (or / itself) hold nothing of the project's: a link
+		 * into them is not walked (absolute rules cover system secrets).
+		 */
+		bool system = strcmp(real, "/") == 0;
+		for (size_t i = 0; i < ARRAY_SIZE(system_trees) && !system; i++)
+			system = sbx_is_below_or_same(real, system_trees[i]);
+		if (system)
+			return 0;
+		for (size_t i = 0; i < plan->nlinked; i++)
+			if (strcmp(plan->linked[i], real) == 0)
+				return 0;
+		char **l = reallocarray(plan->linked, plan->nlinked + 1, sizeof(char *));
+		if (!l)
+			return -ENOMEM;
+		plan->linked = l;
+		if (!(l[plan->nlinked] = strdup(real)))
+			return -ENOMEM;
+		plan->nlinked++;
+		if (sbx_is_below_or_same(real, b->env.root) && !sbx_is_below_or_same(logical, real))
+			return walk(plan, b, real, logical, depth + 1, limit);
+		size_t budget = plan->walked + LINK_WALK_BUDGET;
+		int r = walk(plan, b, real, logical, depth + 1, budget < limit ? budget : limit);
+		if (r == -E2BIG && plan->walked <= limit)
+			return sbx_add_gap(
+				plan, logical,
+				"is a symlink to a large directory outside the project: its "
+				"contents were not judged");
+		return r;
+	}
 	if (type != DT_DIR)
 		return 0;
 	/*
@@ -237,12 +304,13 @@ static int visit(struct sbx_plan *plan, const struct policy_blob *b, const char 
 	size_t len = strlen(path);
 	if (len >= 12 && strcmp(path + len - 12, "/.git/objects") == 0)
 		return 0;
-	return walk(plan, b, path, depth + 1);
+	return walk(plan, b, path, logical, depth + 1, limit);
 }
 
-static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir, unsigned depth)
+static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *dir,
+		const char *logical, unsigned depth, size_t limit)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], lpath[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
@@ -270,7 +338,7 @@ static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *
 	while (r == 0 && (de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (++plan->walked > SBX_MAX_WALK) {
+		if (++plan->walked > limit) {
 			r = -E2BIG;
 			break;
 		}
@@ -280,7 +348,14 @@ static int walk(struct sbx_plan *plan, const struct policy_blob *b, const char *
 			r = sbx_add_gap(plan, dir, "holds a path longer than PATH_MAX: not judged");
 			continue;
 		}
-		r = visit(plan, b, path, de->d_name, de->d_type, depth);
+		if ((size_t)snprintf(lpath, sizeof(lpath), "%s/%s",
+				     strcmp(logical, "/") ? logical : "",
+				     de->d_name) >= sizeof(lpath)) {
+			r = sbx_add_gap(plan, logical,
+					"holds a path longer than PATH_MAX: not judged");
+			continue;
+		}
+		r = visit(plan, b, path, lpath, de->d_name, de->d_type, depth, limit);
 	}
 	closedir(d);
 	return r;
@@ -320,7 +395,7 @@ static int plan_deny_read(struct sbx_plan *plan, const struct policy_blob *b)
 			break;
 		}
 	}
-	if (need_walk && (r = walk(plan, b, b->env.root, 0)) < 0)
+	if (need_walk && (r = walk(plan, b, b->env.root, b->env.root, 0, SBX_MAX_WALK)) < 0)
 		return r;
 	for (uint32_t i = 0; i < policy_blob_count(b, POLICY_BLOB_DENY_READ); i++) {
 		const struct policy_blob_rule *rule = policy_blob_rule(b, POLICY_BLOB_DENY_READ, i);
@@ -349,7 +424,7 @@ static int plan_deny_read(struct sbx_plan *plan, const struct policy_blob *b)
 		literal_prefix_dir(b, rule, path, sizeof(path));
 		if (sbx_is_below_or_same(path, b->env.root))
 			continue; /* walked already */
-		if ((r = walk(plan, b, path, 0)) < 0)
+		if ((r = walk(plan, b, path, path, 0, SBX_MAX_WALK)) < 0)
 			return r;
 	}
 	return 0;
@@ -807,6 +882,9 @@ void sbx_plan_free(struct sbx_plan *plan)
 	for (size_t i = 0; i < plan->nnested; i++)
 		free(plan->nested[i]);
 	free(plan->nested);
+	for (size_t i = 0; i < plan->nlinked; i++)
+		free(plan->linked[i]);
+	free(plan->linked);
 	env_filter_free(&plan->env);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -182,7 +182,14 @@ static int protect_git_dir(struct sbx_plan *plan, const char *gitdir, const char
 	if ((r = protect_existing(plan, path,
 				  "git config: aliases, hooksPath, fsmonitor run on the host")) < 0)
 		return r;
-	if (read_hooks_path(path, hp, sizeof(hp))) {
+	/* core.hooksPath from the repository's config, else the user's or the system's. */
+	char home_cfg[PATH_MAX + 32], xdg_cfg[PATH_MAX + 32];
+	const char *home = getenv("HOME") ? getenv("HOME") : "";
+	snprintf(home_cfg, sizeof(home_cfg), "%s/.gitconfig", home);
+	snprintf(xdg_cfg, sizeof(xdg_cfg), "%s/.config/git/config", home);
+	if (read_hooks_path(path, hp, sizeof(hp)) || read_hooks_path(home_cfg, hp, sizeof(hp)) ||
+	    read_hooks_path(xdg_cfg, hp, sizeof(hp)) ||
+	    read_hooks_path("/etc/gitconfig", hp, sizeof(hp))) {
 		char abs[PATH_MAX * 3];
 		if (hp[0] == '~' && hp[1] == '/')
 			snprintf(abs, sizeof(abs), "%s/%s", getenv("HOME") ? getenv("HOME") : "",

@@ -357,6 +357,8 @@ static int arena_share(struct arena *a, const struct sbx_plan *src)
 	p->env.ndropped = 0;
 	p->nested = NULL;
 	p->nnested = 0;
+	p->linked = NULL;
+	p->nlinked = 0;
 	p->ops = arena_alloc(a, src->n * sizeof(*p->ops));
 	p->stubs = arena_alloc(a, src->nstubs * sizeof(*p->stubs));
 	p->env.envp = arena_alloc(a, (src->env.n + 1) * sizeof(char *));

@@ -282,8 +282,54 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 			return -EBADMSG;
 
 	b.env.home = policy_blob_str(&b, h->home_off);
-	b.env.home_len = strlen(b.env.home);
 	b.env.root = policy_blob_str(&b, h->root_off);
+	/*
+	 * Well-formed, not only in bounds: a blob an enforcer trusts must mean
+	 * what the compiler wrote. A flipped "literal" bit or an empty root
+	 * would silently change what matches.
+	 */
+	char norm[PATHMATCH_PATH_MAX];
+	for (int k = 0; k < 2; k++) {
+		const char *p = k ? b.env.root : b.env.home;
+		int n = pathmatch_normalize(p, norm, sizeof(norm));
+		if (n < 0 || strcmp(norm, p) != 0)
+			return -EBADMSG;
+	}
+	if (h->flags & ~POLICY_BLOB_F_ALLOW_NET_SET)
+		return -EBADMSG;
+	for (int l = 0; l < POLICY_BLOB_NLISTS; l++) {
+		for (uint32_t i = 0; i < h->lists[l].count; i++) {
+			const struct policy_blob_rule *r =
+				(const struct policy_blob_rule *)(b.base + h->lists[l].off) + i;
+			if (r->dir_only > 1 || r->literal > 1 || r->reserved)
+				return -EBADMSG;
+			if (is_path_list(l)) {
+				const char *g = policy_blob_str(&b, r->glob_off);
+				size_t off;
+				const char *why;
+				bool meta = strpbrk(g, "*?[\\") != NULL;
+				if (r->literal == meta ||
+				    (r->glob_len &&
+				     pathmatch_glob_validate(g, r->glob_len, &off, &why) < 0) ||
+				    (r->anchor == PATHMATCH_BASENAME && strchr(g, '/')) ||
+				    (!r->glob_len && r->anchor != PATHMATCH_HOME))
+					return -EBADMSG;
+			} else if (l == POLICY_BLOB_DENY_EXEC) {
+				for (uint32_t w = 0; w < r->glob_len; w++) {
+					uint32_t off;
+					memcpy(&off, b.base + r->glob_off + w * sizeof(uint32_t),
+					       sizeof(off));
+					size_t wl = strlen(policy_blob_str(&b, off));
+					if (wl == 0 || wl > ARGVMATCH_WORD_MAX)
+						return -EBADMSG;
+				}
+			}
+		}
+	}
+	for (uint32_t i = 0; i < h->masks.count; i++)
+		if (masks[i].show_prefix > POLICY_MAX_SHOW_PREFIX || masks[i].case_insensitive > 1)
+			return -EBADMSG;
+	b.env.home_len = strlen(b.env.home);
 	b.env.root_len = strlen(b.env.root);
 	*ret = b;
 	return 0;

@@ -814,3 +814,23 @@ test_sandbox_config_dir_created_and_hidden() {
 	assert_eq "$(stat -c %a "$AG_HOME")" 700 "config dir mode"
 	[ ! -e "$AG_HOME/config.yaml" ] || fail "the sandbox planted a policy"
 }
+
+# A symlinked directory in the project (cfg -> ../shared, outside the project
+# and outside /tmp, so the sandbox can see it): rules match its files by their
+# name in the tree, and the real files are hidden.
+test_sandbox_symlinked_dir_judged() {
+	sbx_setup
+	local shared=/var/tmp/aigate-it-shared.$$
+	rm -rf "$shared"
+	mkdir -p "$shared"
+	write_file "$shared/.env" <<<"SHARED=$SECRET"
+	ln -s "$shared" "$PROJ/cfg"
+	chown -R aigate-test: "$shared" 2>/dev/null || true
+	chmod 755 "$shared"
+	fix_owner
+	[ "$(as_user cat cfg/.env)" = "SHARED=$SECRET" ] || { rm -rf "$shared"; fail "setup: the test user cannot read cfg/.env natively"; }
+	ag run -- sh -c 'cat cfg/.env; cat "$0/.env"' "$shared"
+	rm -rf "$shared"
+	assert_status 0
+	assert_stdout_not_contains "$SECRET"
+}

@@ -135,6 +135,39 @@ Test(blob, corrupted_blobs_are_refused)
 	free(data);
 }
 
+/* In bounds but wrong: an enforcer must not trust a blob whose meaning changed. */
+Test(blob, malformed_fields_are_refused)
+{
+	size_t size;
+	uint8_t *data = compile_default(&size);
+	uint8_t *copy = aligned_alloc(8, size);
+	struct policy_blob b;
+	struct policy_blob_header *h = (struct policy_blob_header *)copy;
+	struct policy_blob_rule *r;
+
+	/* "*.key" (rule 6) flagged literal would stop matching x.key. */
+	memcpy(copy, data, size);
+	r = (struct policy_blob_rule *)(copy + h->lists[POLICY_BLOB_DENY_READ].off) + 6;
+	cr_assert_str_eq((char *)copy + r->text_off, "*.key");
+	r->literal = 1;
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "literal flag on a glob");
+
+	memcpy(copy, data, size);
+	r = (struct policy_blob_rule *)(copy + h->lists[POLICY_BLOB_DENY_READ].off);
+	r->dir_only = 7;
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "boolean out of range");
+
+	memcpy(copy, data, size);
+	h->root_off = 0; /* "" */
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "empty project root");
+
+	memcpy(copy, data, size);
+	h->flags |= 0x80;
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "unknown flag");
+	free(copy);
+	free(data);
+}
+
 /* Random corruption never crashes the reader or the matchers (run under ASan in make check). */
 Test(blob, random_corruption_is_safe)
 {
