@@ -838,8 +838,8 @@ static const char *kind_name(enum sbx_op_kind k)
 void sbx_plan_print(const struct sbx_plan *plan, FILE *f)
 {
 	fprintf(f,
-		"namespaces: user (uid %u -> %u, gid %u -> %u), mount, pid; a nested user "
-		"namespace locks every mount below\n",
+		"namespaces: user (uid %u -> %u, gid %u -> %u), mount, pid, ipc (own /dev/pts and "
+		"/dev/mqueue); a nested user namespace locks every mount below\n",
 		(unsigned)plan->uid, (unsigned)plan->uid, (unsigned)plan->gid, (unsigned)plan->gid);
 	fprintf(f, "mounts, in order:\n");
 	for (size_t i = 0; i < plan->n; i++)
