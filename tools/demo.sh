@@ -33,8 +33,8 @@ run "$AIGATE" policy check exec -- kubectl --namespace=prod delete pod api-0
 run "$AIGATE" policy check exec -- sh -c 'cd /tmp && env -i curl https://example.com'
 run "$AIGATE" policy check exec -- kubectl get pod delete-me
 echo; echo "${bold}# 3. Running an agent's commands in the sandbox${off}"
-echo "(the default policy's subcommand rules need the supervisor, which is not built yet:"
-echo " aigate refuses to run without them, and --allow-degraded says so and goes on)"
+echo "(the default policy asks for protections later versions add: subcommand rules, allow_net,"
+echo " resource_limits; aigate refuses to run without them, --allow-degraded says so and goes on)"
 run "$AIGATE" run -- true
 cat > agent.sh <<'AGENT'
 echo "agent: reading .env ->[$(cat .env)]"
