@@ -98,10 +98,12 @@ static const struct help helps[] = {
 	{ "run",
 	  "Usage: aigate run [--dry-run] [--allow-degraded] [--] CMD [ARGS…]\n"
 	  "\n"
-	  "Run CMD in the sandbox. Option parsing stops at CMD: `aigate run claude\n"
-	  "--version` runs `claude --version`.\n"
-	  "  -n, --dry-run        print the policy that would apply and run nothing\n"
-	  "      --allow-degraded run even when a protection cannot be built, saying which\n"
+	  "Run CMD in the sandbox (docs/how-it-works.md). Option parsing stops at CMD:\n"
+	  "`aigate run claude --version` runs `claude --version`.\n"
+	  "  -n, --dry-run        print the sandbox plan (what is hidden, stubbed, read-only,\n"
+	  "                       writable, which variables are dropped); change nothing\n"
+	  "      --allow-degraded run even when a protection the policy asks for cannot be\n"
+	  "                       built, saying exactly which\n"
 	  "Exit: CMD's status; 128+N when CMD dies of signal N; 125 when the sandbox cannot\n"
 	  "be built; 126 CMD denied or not executable; 127 CMD not found; 2 usage or\n"
 	  "configuration error.\n" },
