@@ -155,6 +155,20 @@ ag_in() {
 	CWD=$saved
 }
 
+# aigate_run_link — the aigate-run symlink: the build's, or one made next to
+# the case when `make build/aigate` did not make it. Prints its path.
+aigate_run_link() {
+	local link=$ROOT/$BUILD/aigate-run
+	case "$BUILD" in /*) link=$BUILD/aigate-run ;; esac
+	if [ ! -e "$link" ]; then
+		mkdir -p "$T/bin"
+		ln -s "$AIGATE" "$T/bin/aigate-run"
+		fix_owner
+		link=$T/bin/aigate-run
+	fi
+	printf '%s' "$link"
+}
+
 # ---- assertions ---------------------------------------------------------------
 
 show_file() {

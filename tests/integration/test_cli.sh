@@ -188,15 +188,8 @@ test_run_without_command() {
 # aigate-run CMD… is aigate run -- CMD…: it runs CMD in the sandbox, and
 # with the default policy's subcommand rules it refuses (exit 125).
 test_aigate_run_symlink() {
-	local link=$ROOT/$BUILD/aigate-run
-	case "$BUILD" in /*) link=$BUILD/aigate-run ;; esac
-	if [ ! -e "$link" ]; then
-		# `make build/aigate` does not make the link; make one next to the case.
-		mkdir -p "$T/bin"
-		ln -s "$AIGATE" "$T/bin/aigate-run"
-		fix_owner
-		link=$T/bin/aigate-run
-	fi
+	local link
+	link=$(aigate_run_link)
 	write_cfg_enforceable
 	ag_bin "$link" sh -c 'echo ok'
 	assert_status 0

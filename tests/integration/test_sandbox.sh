@@ -671,14 +671,8 @@ test_sandbox_options_after_command() {
 	ag run sh -c 'echo "$1 $2"' x --version -d
 	assert_status 0
 	assert_stdout_is "--version -d"
-	local link=$ROOT/$BUILD/aigate-run
-	case "$BUILD" in /*) link=$BUILD/aigate-run ;; esac
-	if [ ! -e "$link" ]; then
-		mkdir -p "$T/bin"
-		ln -s "$AIGATE" "$T/bin/aigate-run"
-		fix_owner
-		link=$T/bin/aigate-run
-	fi
+	local link
+	link=$(aigate_run_link)
 	ag_bin "$link" sh -c 'echo ok' --help
 	assert_status 0
 	assert_stdout_is "ok"
