@@ -20,11 +20,11 @@ CRIT_LIBS	:= $(shell pkg-config --libs criterion 2>/dev/null)
 # exist (Debian ships them in the -dev packages): loading two fewer shared
 # libraries saves ~0.5 ms on every `aigate run`. STATIC_DEPS=0 links them
 # dynamically.
-STATIC_DEPS	?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libyaml.a)),$(wildcard $(shell $(CC) -print-file-name=libpcre2-8.a))),1,0)
+STATIC_DEPS	?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libyaml.a)),$(wildcard $(shell $(CC) -print-file-name=libpcre2-8.a)),$(wildcard $(shell $(CC) -print-file-name=libseccomp.a))),1,0)
 ifeq ($(STATIC_DEPS),1)
-AIGATE_LIBS	:= -Wl,-Bstatic $(shell pkg-config --libs yaml-0.1 libpcre2-8 2>/dev/null) -Wl,-Bdynamic
+AIGATE_LIBS	:= -Wl,-Bstatic $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp 2>/dev/null) -Wl,-Bdynamic
 else
-AIGATE_LIBS	:= $(shell pkg-config --libs yaml-0.1 libpcre2-8 2>/dev/null)
+AIGATE_LIBS	:= $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp 2>/dev/null)
 endif
 
 WERROR	?= $(if $(CI),-Werror,)

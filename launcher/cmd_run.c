@@ -8,6 +8,8 @@
  * enforced.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launcher/audit.h"
 #include "launcher/cli.h"
 #include "launcher/config.h"
 #include "launcher/features.h"
@@ -33,7 +36,7 @@ static double now_ms(void)
 }
 
 /* The early, readable answer for the command line itself (the sandbox judges every later exec). */
-static int precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd)
+static int precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd, int audit_fd)
 {
 	struct argvmatch_scratch scratch;
 	struct argvmatch_invocation inv;
@@ -46,7 +49,54 @@ static int precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd)
 	policy_blob_origin(b, rule, origin, sizeof(origin));
 	fprintf(stderr, "aigate: '%s' is denied by policy (deny_exec: %s, %s)\n", inv.name,
 		policy_blob_str(b, rule->text_off), origin);
+	if (audit_fd >= 0) {
+		audit_init(audit_fd);
+		struct audit_record rec = { .action = "exec",
+					    .target = cmd[0],
+					    .rule = policy_blob_str(b, rule->text_off),
+					    .origin = origin,
+					    .verdict = "denied",
+					    .enforcer = "launcher",
+					    .err = EACCES,
+					    .uid = (long)getuid(),
+					    .argv = (const char *const *)cmd,
+					    .reason = "the command line itself is denied" };
+		if (audit_write(&rec) < 0)
+			log_error("cannot write the audit record: %s", strerror(errno));
+	}
 	return EXIT_CANNOT_RUN;
+}
+
+/*
+ * The audit trail: --audit-log FILE, "-" for stderr, else the daily file
+ * under the config dir (hidden from the sandbox with the rest of it). A
+ * trail that cannot be opened stops the run: records must not be lost
+ * silently.
+ */
+static int open_audit(const struct config_paths *cp, const char *path)
+{
+	char def[PATH_MAX + 64];
+	if (path && strcmp(path, "-") == 0) {
+		int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			log_error("cannot use stderr for the audit trail: %s", strerror(errno));
+		return fd < 0 ? -1 : fd;
+	}
+	if (!path) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char day[16];
+		gmtime_r(&now, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		snprintf(def, sizeof(def), "%s/audit/%s.jsonl", cp->dir, day);
+		path = def;
+	}
+	int fd = audit_open(path);
+	if (fd < 0) {
+		log_error("cannot open the audit log %s: %s", path, strerror(-fd));
+		return -1;
+	}
+	return fd;
 }
 
 /* No namespaces and --allow-degraded: run CMD directly, having said what that means. */
@@ -66,6 +116,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' },
 					      { "allow-degraded", no_argument, NULL, 'D' },
+					      { "audit-log", required_argument, NULL, 'A' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	struct config_paths cp;
@@ -73,7 +124,8 @@ int cmd_run(int argc, char **argv)
 	struct policy_blob b;
 	struct sbx_plan plan;
 	bool dry_run = false, degraded = false;
-	int c, r, fd;
+	const char *audit_path = NULL;
+	int c, r, fd, audit_fd = -1;
 
 	/* '+': stop at CMD, so `aigate run claude --version` passes --version to claude. */
 	opterr = 0;
@@ -85,9 +137,14 @@ int cmd_run(int argc, char **argv)
 		case 'D':
 			degraded = true;
 			break;
+		case 'A':
+			audit_path = optarg;
+			break;
 		case 'h':
 			return cli_print_help("run");
 		default:
+			if (optopt == 'A')
+				return cli_usage_error("run", "--audit-log needs a file (or -)");
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -108,7 +165,11 @@ int cmd_run(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_SANDBOX;
 
-	if (!dry_run && (r = precheck_argv(&b, cmd, ncmd)) != 0) {
+	if (!dry_run && (audit_fd = open_audit(&cp, audit_path)) < 0) {
+		close(fd);
+		return EXIT_SANDBOX;
+	}
+	if (!dry_run && (r = precheck_argv(&b, cmd, ncmd, audit_fd)) != 0) {
 		close(fd);
 		return r;
 	}
@@ -173,7 +234,8 @@ int cmd_run(int argc, char **argv)
 			return EXIT_SANDBOX;
 		}
 		if (started == 0) {
-			r = sbx_commit(h, &plan);
+			struct sbx_supervision sv = { .blob = &b, .audit_fd = audit_fd };
+			r = sbx_commit(h, &plan, &sv);
 			sbx_plan_free(&plan);
 			close(fd);
 			return r;

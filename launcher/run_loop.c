@@ -373,6 +373,7 @@ struct loop {
 	bool master_open; /* CMD's side of the pty still exists */
 	bool out_open;	  /* still writing CMD's output (else it is read and dropped) */
 	bool raw;	  /* the relay has the keyboard: the user's terminal is raw */
+	int sup_pidfd;	  /* the supervisor, until it exits (-1 after) */
 };
 
 static void forward(const struct loop *l, int sig)
@@ -573,7 +574,27 @@ static size_t out_pump(struct loop *l)
 	return 0;
 }
 
-enum { PFD_SIG, PFD_INIT, PFD_IN, PFD_MASTER, PFD_OUT, PFD_COUNT };
+enum { PFD_SIG, PFD_INIT, PFD_IN, PFD_MASTER, PFD_OUT, PFD_SUP, PFD_COUNT };
+
+/*
+ * The supervisor exited. With a sandbox still running, that is a failure
+ * (killed, crashed): every trapped call already fails (ENOSYS); stop the
+ * sandbox now rather than let it run on half-blind, and tell the caller.
+ */
+static void supervisor_gone(struct loop *l)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)l->sup_pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return;
+	l->sup_pidfd = -1;
+	if (si.si_code == CLD_EXITED && si.si_status == 0)
+		return; /* the last sandboxed process is gone: the normal end */
+	if (l->args->ret_sup_died)
+		*l->args->ret_sup_died =
+			si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+	syscall(SYS_pidfd_send_signal, l->args->init_pidfd, SIGKILL, NULL, 0);
+}
 
 /* Relay and forward until init exits (0) or an error (-errno). */
 static int loop_run(struct loop *l)
@@ -585,6 +606,7 @@ static int loop_run(struct loop *l)
 			[PFD_IN] = { .fd = -1 },
 			[PFD_MASTER] = { .fd = -1 },
 			[PFD_OUT] = { .fd = -1 },
+			[PFD_SUP] = { .fd = l->sup_pidfd, .events = POLLIN },
 		};
 		struct run_pty *pty = l->pty;
 
@@ -620,6 +642,8 @@ static int loop_run(struct loop *l)
 			(void)out_pump(l);
 		if (p[PFD_OUT].revents && l->out.len > 0)
 			out_flush(l);
+		if (p[PFD_SUP].revents)
+			supervisor_gone(l);
 		if (p[PFD_INIT].revents & POLLNVAL)
 			return -EBADF;
 		if (p[PFD_INIT].revents)
@@ -714,7 +738,7 @@ int run_loop(const struct run_loop_args *args)
 	sfd = signalfd(-1, args->forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
-	l = (struct loop){ .args = args, .pty = args->pty, .sfd = sfd };
+	l = (struct loop){ .args = args, .pty = args->pty, .sfd = sfd, .sup_pidfd = args->sup_pidfd };
 	if (l.pty) {
 		in_buf = malloc(RUN_RELAY_BUF);
 		out_buf = malloc(RUN_RELAY_BUF);

@@ -110,6 +110,20 @@ int sbx_mount_early(void);
 int sbx_mount_execute(const struct sbx_plan *plan, const struct sbx_op **ret_failed);
 
 struct sbx_handle;
+struct sup_identity;
+
+/**
+ * sbx_denied_identities() - the (device, inode) of every regular file the
+ * plan hides (files, and files under hidden directories, up to a cap), for
+ * the supervisor, sorted. Returns 0 with a malloc'd array, or -ENOMEM.
+ */
+int sbx_denied_identities(const struct sbx_plan *plan, struct sup_identity **ret, size_t *ret_n);
+
+/* What the supervisor needs beyond the plan. */
+struct sbx_supervision {
+	const struct policy_blob *blob;
+	int audit_fd; /* -1: no audit trail */
+};
 
 /**
  * sbx_start() - create the sandbox's namespaces for @argv (NULL-terminated,
@@ -132,6 +146,6 @@ void sbx_abort(struct sbx_handle *h);
  * Returns aigate's exit status: CMD's own, 128+N for a signal, 126/127 when
  * it cannot be run, 125 when the sandbox cannot be built (reason printed).
  */
-int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan);
+int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct sbx_supervision *sv);
 
 #endif

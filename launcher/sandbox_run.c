@@ -20,12 +20,14 @@
 #include <linux/keyctl.h>
 #include <linux/securebits.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -37,6 +39,9 @@
 #include "launcher/run_loop.h"
 #include "launcher/safe_str.h"
 #include "launcher/sandbox.h"
+#include "launcher/sup_filter.h"
+#include "launcher/sup_internal.h"
+#include "launcher/supervisor.h"
 #include "policy/util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -142,6 +147,7 @@ static int drop_capabilities(int last_cap)
 
 struct arena {
 	const struct sbx_plan *plan; /* set by the launcher before "go" */
+	struct sock_fprog filter;    /* the seccomp filter CMD installs (in the arena) */
 	size_t used;
 	_Alignas(16) unsigned char data[];
 };
@@ -152,7 +158,8 @@ struct child_ctx {
 	const struct run_pty *pty;
 	struct arena *arena;
 	int report_fd;
-	int go_fd; /* init reads one byte: the plan is in the arena */
+	int go_fd;   /* init reads one byte: the plan is in the arena */
+	int sup_fd;  /* CMD sends the filter's listener to the supervisor here */
 	uid_t uid;
 	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
@@ -166,6 +173,7 @@ struct sbx_handle {
 	pid_t pid;
 	int report_rd;
 	int go_wr;
+	int sup_rd; /* the supervisor's end of the listener socket */
 	double t_clone;
 };
 
@@ -205,6 +213,29 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	/* setuid binaries and file capabilities can never raise privileges inside. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "no_new_privs", NULL, 125);
+	/*
+	 * The filter, last: from here on every trapped call of this process
+	 * and of everything it starts is decided by the supervisor, outside.
+	 * WAIT_KILLABLE_RECV: once the supervisor has a call, only SIGKILL
+	 * interrupts it, so an open or rename it carries out is never redone
+	 * by a restarted call (O_EXCL would fail the second time).
+	 */
+	const struct sock_fprog *prog = &c->arena->filter;
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				    SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+				    prog);
+	if (listener < 0 && errno == EINVAL)
+		listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+	if (listener < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "seccomp filter", NULL, 125);
+	if ((r = supervisor_send_listener(c->sup_fd, listener)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "handing the filter to the supervisor",
+				NULL, 125);
+	/* A process holding the listener could answer its own calls: none inside ever does. */
+	close(listener);
+	close(c->sup_fd);
 	/* Handlers reset at exec by themselves; ignored signals stay ignored, as with any exec. */
 	sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
 	/* Inherited descriptors (a host socket, a log) must not leak into the sandbox. */
@@ -391,6 +422,8 @@ static void handle_free(struct sbx_handle *h)
 		close(h->report_rd);
 	if (h->go_wr >= 0)
 		close(h->go_wr);
+	if (h->sup_rd >= 0)
+		close(h->sup_rd);
 	if (h->c.arena)
 		munmap(h->c.arena, ARENA_SIZE);
 	run_pty_free(h->pty);
@@ -403,11 +436,11 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
 				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
 	struct sbx_handle *h = calloc(1, sizeof(*h));
-	int report[2], go[2], r;
+	int report[2], go[2], sup[2], r;
 
 	if (!h)
 		return -ENOMEM;
-	h->report_rd = h->go_wr = -1;
+	h->report_rd = h->go_wr = h->sup_rd = -1;
 	h->c.argv = argv;
 	h->c.uid = getuid();
 	h->c.gid = getgid();
@@ -437,11 +470,14 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 		goto fail;
 	}
 	h->c.pty = h->pty;
-	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup) < 0) {
 		log_error("pipe: %s", strerror(errno));
 		r = -ECANCELED;
 		goto fail;
 	}
+	h->c.sup_fd = sup[1];
+	h->sup_rd = sup[0];
 	h->c.report_fd = report[1];
 	h->c.go_fd = go[0];
 	h->report_rd = report[0];
@@ -458,11 +494,13 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 	if (pid == 0) {
 		close(report[0]);
 		close(go[1]);
+		close(sup[0]);
 		init_child(&h->c);
 	}
 	int clone_errno = errno;
 	close(report[1]);
 	close(go[0]);
+	close(sup[1]);
 	if (pid < 0) {
 		r = -clone_errno;
 		goto fail;
@@ -488,7 +526,37 @@ void sbx_abort(struct sbx_handle *h)
 	handle_free(h);
 }
 
-int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan)
+/* The filter, built here and copied into the arena for CMD to install. */
+static int arena_filter(struct arena *a)
+{
+	struct sock_filter *prog = NULL;
+	size_t len = 0;
+	int r = sup_filter_build(&prog, &len);
+	if (r < 0)
+		return r;
+	struct sock_filter *copy = arena_alloc(a, len * sizeof(*prog));
+	if (!copy || len > 0xffff) {
+		free(prog);
+		return -ENOMEM;
+	}
+	memcpy(copy, prog, len * sizeof(*prog));
+	free(prog);
+	a->filter.filter = copy;
+	a->filter.len = (unsigned short)len;
+	return 0;
+}
+
+/* Wait for the supervisor to finish its last records; it ends by itself once the sandbox is gone. */
+static void supervisor_reap(pid_t pid, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	if (pidfd >= 0 && poll(&p, 1, 2000) == 0)
+		kill(pid, SIGKILL); /* stuck: nothing left for it to decide */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct sbx_supervision *sv)
 {
 	double t_ready;
 	int r;
@@ -498,6 +566,29 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan)
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
+	if ((r = arena_filter(h->c.arena)) < 0) {
+		log_error("cannot build the seccomp filter: %s", strerror(-r));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	struct supervisor_config scfg = { .blob = sv->blob, .sock = h->sup_rd,
+					  .audit_fd = sv->audit_fd };
+	if ((r = sbx_denied_identities(plan, &scfg.denied, &scfg.ndenied)) < 0) {
+		log_error("cannot record the hidden files: %s", strerror(-r));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	fflush(NULL);
+	pid_t sup_pid = supervisor_start(&scfg);
+	free(scfg.denied);
+	if (sup_pid < 0) {
+		log_error("cannot start the seccomp supervisor: %s", strerror(-sup_pid));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	close(h->sup_rd);
+	h->sup_rd = -1;
+	int sup_pidfd = (int)syscall(SYS_pidfd_open, sup_pid, 0);
 	/* If init already failed (its report is below), the write must not SIGPIPE us. */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigaction(SIGPIPE, &ign, &old_pipe);
@@ -529,9 +620,13 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan)
 		handle_free(h);
 		return EXIT_SANDBOX;
 	}
-	struct run_loop_args la = {
-		.init_pid = pid, .init_pidfd = pidfd, .pty = h->pty, .forwarded = &h->fwd
-	};
+	int sup_died = -1;
+	struct run_loop_args la = { .init_pid = pid,
+				    .init_pidfd = pidfd,
+				    .pty = h->pty,
+				    .forwarded = &h->fwd,
+				    .sup_pidfd = sup_pidfd,
+				    .ret_sup_died = &sup_died };
 	int st = 0;
 	if (got == (ssize_t)sizeof(rep)) {
 		/* Setup failed: init exits on its own; just reap it. */
@@ -551,6 +646,19 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan)
 		if (st < 0)
 			log_error("lost track of the sandbox: %s", strerror(-st));
 	}
+	if (sup_died >= 0) {
+		/* Fail closed, loudly: whatever CMD returned, its run was not supervised to the end. */
+		if (WIFSIGNALED(sup_died) || (sup_died & 0x7f))
+			log_error("the seccomp supervisor was killed (signal %d); the sandbox was stopped",
+				  sup_died & 0x7f);
+		else
+			log_error("the seccomp supervisor failed (status %d); the sandbox was stopped",
+				  WEXITSTATUS(sup_died));
+		r = EXIT_SANDBOX;
+	}
+	supervisor_reap(sup_pid, sup_pidfd);
+	if (sup_pidfd >= 0)
+		close(sup_pidfd);
 	if (pidfd >= 0)
 		close(pidfd);
 	handle_free(h);

@@ -336,3 +336,66 @@ wait_until() {
 	fi
 	fail "timed out waiting for $what"
 }
+
+# ---- audit records ----------------------------------------------------------------
+
+# audit_count FILE KEY=VALUE… — how many JSON lines of FILE have every KEY
+# (dotted for nested objects: rule.text) equal to VALUE (compared as text;
+# a VALUE starting with ~ is a substring test instead).
+audit_count() {
+	need_python
+	"$PYTHON" - "$@" <<'PY'
+import json, sys
+path, conds = sys.argv[1], [c.split("=", 1) for c in sys.argv[2:]]
+def get(o, k):
+    for part in k.split("."):
+        if not isinstance(o, dict) or part not in o:
+            return None
+        o = o[part]
+    return o
+def ok(rec):
+    for k, v in conds:
+        got = get(rec, k)
+        if got is None:
+            return False
+        got = got if isinstance(got, str) else json.dumps(got)
+        if v.startswith("~"):
+            if v[1:] not in got:
+                return False
+        elif got != v:
+            return False
+    return True
+n = 0
+try:
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                n += ok(json.loads(line))
+except FileNotFoundError:
+    pass
+print(n)
+PY
+}
+
+# assert_audit FILE KEY=VALUE… — at least one record of FILE matches (see audit_count).
+assert_audit() {
+	local file=$1 n
+	shift
+	n=$(audit_count "$file" "$@")
+	[ "${n:-0}" -ge 1 ] || {
+		show_file "audit log" "$file" >&2
+		fail "no audit record with $*"
+	}
+}
+
+# assert_no_audit FILE KEY=VALUE… — no record of FILE matches.
+assert_no_audit() {
+	local file=$1 n
+	shift
+	n=$(audit_count "$file" "$@")
+	[ "${n:-0}" -eq 0 ] || {
+		show_file "audit log" "$file" >&2
+		fail "$n unexpected audit record(s) with $*"
+	}
+}

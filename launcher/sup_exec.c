@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sup_exec.c — execve and execveat.
+ *
+ * At the notification the path and argv still live in memory the caller's
+ * other threads (or its vfork parent's threads) can rewrite after we read
+ * them, and the kernel reads them again after our answer. So the check
+ * there only gives the common case a clean EACCES. The decision that
+ * counts is made again on the new image, where nothing can race it: we
+ * attach with PTRACE_SEIZE (no stop) before letting the call run, and the
+ * kernel stops the process at PTRACE_EVENT_EXEC, after the exec and before
+ * its first instruction. There the argv (/proc/PID/cmdline) is the new
+ * image's private copy, the other threads are gone (exec killed them), and
+ * /proc/PID/exe is the file actually executed. A denied one is killed
+ * right there, with an audit record; an allowed one is detached and runs.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launcher/sup_internal.h"
+#include "policy/util.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+#define EXEC_MAX_ARGS	4096
+#define EXEC_MAX_BYTES	(256u * 1024)
+
+struct argv_copy {
+	char *buf; /* EXEC_MAX_BYTES */
+	const char *argv[EXEC_MAX_ARGS + 1];
+	size_t argc;
+};
+
+/* Read the caller's argv (pointers, then strings), for the early answer only. */
+static int read_argv(pid_t tid, uint64_t addr, struct argv_copy *a)
+{
+	size_t used = 0;
+	a->argc = 0;
+	if (addr == 0)
+		return 0; /* execve(path, NULL, …): the kernel runs it with an empty argv */
+	for (size_t i = 0; i < EXEC_MAX_ARGS; i++) {
+		uint64_t p;
+		int r = sup_read_mem(tid, addr + i * sizeof(uint64_t), &p, sizeof(p));
+		if (r < 0)
+			return r;
+		if (p == 0)
+			break;
+		if (used >= EXEC_MAX_BYTES)
+			break;
+		int n = sup_read_string(tid, p, a->buf + used, EXEC_MAX_BYTES - used);
+		if (n < 0)
+			return n == -ENAMETOOLONG ? 0 : n;
+		a->argv[a->argc++] = a->buf + used;
+		used += (size_t)n + 1;
+	}
+	a->argv[a->argc] = NULL;
+	return 0;
+}
+
+/*
+ * The deny_exec verdict for a program started as @path with @argv: the
+ * argv as given, and again with argv[0] replaced by the path (argv[0] is
+ * the caller's free choice: `exec -a k kubectl delete`). Returns the rule
+ * index or -1.
+ */
+static int exec_verdict(const struct sup *s, const char *path, struct argv_copy *a,
+			char *rule, size_t rsz, char *origin, size_t osz)
+{
+	struct argvmatch_scratch scratch;
+	int idx = -1;
+	if (a->argc)
+		idx = policy_blob_match_exec(s->blob, a->argv, a->argc, &scratch, NULL);
+	if (idx < 0 && path && path[0]) {
+		const char *saved = a->argv[0];
+		size_t argc = a->argc ? a->argc : 1;
+		a->argv[0] = path;
+		a->argv[argc] = NULL;
+		idx = policy_blob_match_exec(s->blob, a->argv, argc, &scratch, NULL);
+		if (a->argc)
+			a->argv[0] = saved;
+		a->argv[a->argc] = NULL;
+	}
+	if (idx >= 0) {
+		const struct policy_blob_rule *pr =
+			policy_blob_rule(s->blob, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
+		snprintf(rule, rsz, "%s", policy_blob_str(s->blob, pr->text_off));
+		policy_blob_origin(s->blob, pr, origin, osz);
+	}
+	return idx;
+}
+
+/* A program with no file behind it (memfd, deleted): nothing a path rule can judge. */
+static bool anonymous_image(const char *target)
+{
+	return strncmp(target, "/memfd:", 7) == 0 || strstr(target, " (deleted)") != NULL;
+}
+
+static ssize_t read_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	size_t got = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < size - 1) {
+		ssize_t n = read(fd, buf + got, size - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = 0;
+	return (ssize_t)got;
+}
+
+/*
+ * At PTRACE_EVENT_EXEC: judge the new image. Returns true to let it run.
+ * Everything read here belongs to the stopped process alone.
+ */
+static bool judge_new_image(const struct sup *s, pid_t pid, struct argv_copy *a, char *exe,
+			    size_t exesz, char *rule, size_t rsz, char *origin, size_t osz,
+			    const char **ret_reason)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	ssize_t n = readlink(path, exe, exesz - 1);
+	if (n < 0) {
+		snprintf(exe, exesz, "%s", "?");
+		snprintf(rule, rsz, "%s", "unjudgeable program");
+		snprintf(origin, osz, "%s", "built-in");
+		*ret_reason = "the new program's file could not be read";
+		return false;
+	}
+	exe[n] = 0;
+	if (anonymous_image(exe)) {
+		snprintf(rule, rsz, "%s", "deny anonymous executables");
+		snprintf(origin, osz, "%s", "built-in");
+		*ret_reason = "a memfd or deleted file has no name a rule could judge";
+		return false;
+	}
+	ssize_t len = read_cmdline(pid, a->buf, EXEC_MAX_BYTES);
+	a->argc = 0;
+	for (ssize_t i = 0; len > 0 && i < len && a->argc < EXEC_MAX_ARGS;
+	     i += (ssize_t)strlen(a->buf + i) + 1)
+		a->argv[a->argc++] = a->buf + i;
+	a->argv[a->argc] = NULL;
+	*ret_reason = "the program's real argv, read after the exec, is denied";
+	return exec_verdict(s, exe, a, rule, rsz, origin, osz) < 0;
+}
+
+/* The caller's file for execveat(fd, "", AT_EMPTY_PATH) or a /proc/self/fd/N path. */
+static void early_target(const struct sup_req *r, int dirfd, const char *path, bool empty,
+			 char *out, size_t outsz)
+{
+	char link[64];
+	long fdnum = -1;
+	snprintf(out, outsz, "%s", path);
+	if (empty && path[0] == 0)
+		fdnum = dirfd;
+	else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+		fdnum = strtol(path + 14, NULL, 10);
+	else if (strncmp(path, "/dev/fd/", 8) == 0)
+		fdnum = strtol(path + 8, NULL, 10);
+	if (fdnum < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%ld", r->tid, fdnum);
+	ssize_t n = readlink(link, out, outsz - 1);
+	if (n >= 0)
+		out[n] = 0;
+}
+
+void sup_handle_exec(struct sup_req *r)
+{
+	struct sup *s = r->s;
+	const __u64 *args = r->n->data.args;
+	bool at = strcmp(r->sc->name, "execveat") == 0;
+	char path[PATH_MAX], target[PATH_MAX], rule[512], origin[PATH_MAX], exe[PATH_MAX];
+	struct argv_copy *a = calloc(1, sizeof(*a));
+	const char *reason = NULL;
+	int err;
+
+	if (!a || !(a->buf = malloc(EXEC_MAX_BYTES))) {
+		sup_reply_error(r, ENOMEM);
+		goto out;
+	}
+	int dirfd = at ? (int)args[0] : AT_FDCWD;
+	uint64_t path_addr = at ? args[1] : args[0];
+	uint64_t argv_addr = at ? args[2] : args[1];
+	int flags = at ? (int)args[4] : 0;
+	if ((err = sup_read_string(r->tid, path_addr, path, sizeof(path))) < 0) {
+		sup_reply_error(r, -err);
+		goto out;
+	}
+	if ((err = read_argv(r->tid, argv_addr, a)) < 0) {
+		sup_reply_error(r, -err);
+		goto out;
+	}
+	if (!sup_still_valid(r))
+		goto out;
+
+	/* The early answer: a clean EACCES for what is plainly denied. */
+	early_target(r, dirfd, path, flags & AT_EMPTY_PATH, target, sizeof(target));
+	if (anonymous_image(target)) {
+		sup_deny(r, "exec", target, "deny anonymous executables", "built-in", EACCES,
+			 "a memfd or deleted file has no name a rule could judge");
+		goto out;
+	}
+	if (exec_verdict(s, path, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0) {
+		sup_deny(r, "exec", path, rule, origin, EACCES, NULL);
+		goto out;
+	}
+
+	/*
+	 * Attach without stopping; EXITKILL: should we die, the process dies
+	 * with us rather than run unjudged. If we cannot attach we cannot
+	 * judge the new image: fail closed.
+	 */
+	if (ptrace(PTRACE_SEIZE, r->tid, NULL,
+		   (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) < 0) {
+		int e = errno;
+		if (e == ESRCH)
+			goto out; /* it died meanwhile */
+		sup_deny(r, "exec", path, "exec needs the supervisor's check", "built-in", EPERM,
+			 "the supervisor could not attach to judge the new program");
+		goto out;
+	}
+	sup_reply_continue(r);
+	/*
+	 * An exec that fails returns to the old program with no event: the
+	 * interrupt makes it stop there so we can detach. After a successful
+	 * exec the exec stop comes first, and detaching drops the interrupt.
+	 */
+	ptrace(PTRACE_INTERRUPT, r->tid, NULL, NULL);
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, __WALL | __WNOTHREAD);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: no tracee left */
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+		if (!WIFSTOPPED(st))
+			continue;
+		int event = st >> 16;
+		if (event == PTRACE_EVENT_EXEC) {
+			if (judge_new_image(s, w, a, exe, sizeof(exe), rule, sizeof(rule), origin,
+					    sizeof(origin), &reason)) {
+				ptrace(PTRACE_DETACH, w, NULL, NULL);
+				break;
+			}
+			/* Before its first instruction: nothing of it has run. */
+			sup_record(w, "exec", r->sc->name, exe, rule, origin, "killed", 0, reason);
+			kill(w, SIGKILL);
+			continue; /* reap the tracee's death so its parent sees it */
+		}
+		if (event == PTRACE_EVENT_STOP || event == 0) {
+			/* The exec failed (or a stop of the old program): let it go as it was. */
+			int sig = event == 0 ? WSTOPSIG(st) : 0;
+			ptrace(PTRACE_DETACH, w, NULL, (void *)(long)sig);
+			break;
+		}
+		ptrace(PTRACE_DETACH, w, NULL, NULL);
+		break;
+	}
+out:
+	if (a)
+		free(a->buf);
+	free(a);
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sup_filter.c — the filter table and its BPF (see sup_filter.h). Each
+ * denied call says which attack it stops; the supervisor copies the reason
+ * into the audit record.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "launcher/sup_filter.h"
+#include "policy/util.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+#define DENY(n, e, why) { n, SUP_DENY, e, why }
+
+static const struct sup_syscall table[] = {
+	/* io_uring performs opens and connects in kernel workers that seccomp never sees. */
+	DENY("io_uring_setup", ENOSYS, "io_uring would open and connect where seccomp cannot see"),
+	DENY("io_uring_enter", ENOSYS, "io_uring would open and connect where seccomp cannot see"),
+	DENY("io_uring_register", ENOSYS,
+	     "io_uring would open and connect where seccomp cannot see"),
+	/* Tracing or writing a sibling rewrites its memory after the supervisor checked it. */
+	DENY("ptrace", EPERM, "tracing another process could change what the supervisor checked"),
+	DENY("process_vm_readv", EPERM, "reading another process's memory"),
+	DENY("process_vm_writev", EPERM,
+	     "writing another process's memory could change what the supervisor checked"),
+	DENY("kexec_load", EPERM, "loading a new kernel"),
+	DENY("kexec_file_load", EPERM, "loading a new kernel"),
+	DENY("bpf", EPERM, "BPF programs reach kernel state outside the sandbox"),
+	/* userfaultfd stalls the kernel mid-copy: the classic way to widen a TOCTOU window. */
+	DENY("userfaultfd", EPERM, "userfaultfd widens race windows in kernel copies"),
+	DENY("perf_event_open", EPERM, "performance counters observe other processes"),
+	/* The kernel keyring is shared per user: tokens of the host session live there. */
+	DENY("keyctl", ENOSYS, "the kernel keyring holds the host user's keys"),
+	DENY("add_key", ENOSYS, "the kernel keyring holds the host user's keys"),
+	DENY("request_key", ENOSYS, "the kernel keyring holds the host user's keys"),
+	/* A file handle opens an inode without a path: past every overmount and path rule. */
+	DENY("open_by_handle_at", EPERM, "file handles open files without a path, past every rule"),
+	DENY("name_to_handle_at", EOPNOTSUPP, "file handles open files without a path"),
+	/* Mount calls could uncover what the overmounts hide. */
+	DENY("mount", EPERM, "mounting could uncover hidden files"),
+	DENY("umount2", EPERM, "unmounting could uncover hidden files"),
+	DENY("pivot_root", EPERM, "changing the root could uncover hidden files"),
+	DENY("move_mount", EPERM, "moving mounts could uncover hidden files"),
+	DENY("fsopen", EPERM, "mounting could uncover hidden files"),
+	DENY("fsmount", EPERM, "mounting could uncover hidden files"),
+	DENY("fsconfig", EPERM, "mounting could uncover hidden files"),
+	DENY("fspick", EPERM, "remounting could uncover hidden files"),
+	DENY("open_tree", EPERM, "cloning mounts could uncover hidden files"),
+	DENY("mount_setattr", EPERM, "changing mount flags could make read-only mounts writable"),
+	/* New namespaces bring back capabilities over fresh mount and user namespaces. */
+	DENY("unshare", EPERM, "new namespaces would bring back mount privileges"),
+	DENY("setns", EPERM, "joining namespaces would leave the sandbox"),
+	DENY("clone", EPERM, "new namespaces would bring back mount privileges"),
+	/* clone3 passes its flags in memory the filter cannot read: libc falls back to clone. */
+	DENY("clone3", ENOSYS, "clone3's flags are out of the filter's sight (libc uses clone)"),
+	DENY("personality", EPERM, "execution domains change how system calls are decoded"),
+	/* Faking terminal input runs commands in the user's shell once aigate exits. */
+	DENY("ioctl", EPERM, "TIOCSTI/TIOCLINUX would type into the user's terminal"),
+
+	{ "open", SUP_OPEN, 0, NULL },
+	{ "openat", SUP_OPEN, 0, NULL },
+	{ "openat2", SUP_OPEN, 0, NULL },
+	{ "creat", SUP_OPEN, 0, NULL },
+	{ "execve", SUP_EXEC, 0, NULL },
+	{ "execveat", SUP_EXEC, 0, NULL },
+	{ "link", SUP_LINK, 0, NULL },
+	{ "linkat", SUP_LINK, 0, NULL },
+	{ "symlink", SUP_SYMLINK, 0, NULL },
+	{ "symlinkat", SUP_SYMLINK, 0, NULL },
+	{ "rename", SUP_RENAME, 0, NULL },
+	{ "renameat", SUP_RENAME, 0, NULL },
+	{ "renameat2", SUP_RENAME, 0, NULL },
+	{ "unlink", SUP_UNLINK, 0, NULL },
+	{ "unlinkat", SUP_UNLINK, 0, NULL },
+	{ "truncate", SUP_TRUNCATE, 0, NULL },
+};
+
+static int16_t by_nr[SUP_MAX_NR];
+
+int sup_filter_init(void)
+{
+	memset(by_nr, 0xff, sizeof(by_nr));
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		int nr = seccomp_syscall_resolve_name(table[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture (e.g. open on arm64) */
+		if (nr < 0 || nr >= SUP_MAX_NR)
+			return -ERANGE;
+		by_nr[nr] = (int16_t)i;
+	}
+	return 0;
+}
+
+const struct sup_syscall *sup_filter_lookup(long nr)
+{
+	if (nr < 0 || nr >= SUP_MAX_NR || by_nr[nr] < 0)
+		return NULL;
+	return &table[by_nr[nr]];
+}
+
+uint32_t sup_filter_native_arch(void)
+{
+#if defined(__x86_64__)
+	return AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	return AUDIT_ARCH_AARCH64;
+#else
+#error "aigate's seccomp filter supports x86_64 and aarch64"
+#endif
+}
+
+static const uint64_t ns_flags[] = { CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,	   CLONE_NEWNET,
+				     CLONE_NEWIPC, CLONE_NEWUTS,  CLONE_NEWCGROUP, 0x80 /* NEWTIME */ };
+
+/* The conditional rules: only some calls of these go to the supervisor. */
+static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr)
+{
+	int r = 0;
+	if (strcmp(e->name, "clone") == 0) {
+		/* Any namespace flag, one rule each (MASKED_EQ tests all bits of a mask). */
+		for (size_t i = 0; i < ARRAY_SIZE(ns_flags) && r == 0; i++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+		return r;
+	}
+	if (strcmp(e->name, "ioctl") == 0) {
+		/* The kernel compares the request as an unsigned int: the low 32 bits only. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+		return r;
+	}
+	return 1; /* not conditional */
+}
+
+int sup_filter_build(struct sock_filter **ret_prog, size_t *ret_len)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = 0, memfd = -1;
+	struct sock_filter *prog = NULL;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* Other architectures are caught by our own prefix; this is only a backstop. */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
+		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		int nr = seccomp_syscall_resolve_name(table[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		r = add_conditional(ctx, &table[i], nr);
+		if (r == 1)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (r < 0)
+			goto out;
+	}
+	memfd = memfd_create("aigate-bpf", MFD_CLOEXEC);
+	if (memfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = seccomp_export_bpf(ctx, memfd)) < 0)
+		goto out;
+	off_t size = lseek(memfd, 0, SEEK_END);
+	if (size <= 0 || size % sizeof(struct sock_filter)) {
+		r = -EINVAL;
+		goto out;
+	}
+	/*
+	 * The prefix: load the architecture; anything but ours (i386 through
+	 * int 0x80, where the numbers mean other calls) and any x32 call go to
+	 * the supervisor, which kills the process and records it.
+	 */
+	const struct sock_filter prefix[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4 /* offsetof(seccomp_data, arch) */),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sup_filter_native_arch(), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0 /* offsetof(seccomp_data, nr) */),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u /* __X32_SYSCALL_BIT */, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	};
+	size_t n = ARRAY_SIZE(prefix) + (size_t)size / sizeof(struct sock_filter);
+	prog = calloc(n, sizeof(*prog));
+	if (!prog) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(prog, prefix, sizeof(prefix));
+	if (pread(memfd, prog + ARRAY_SIZE(prefix), (size_t)size, 0) != size) {
+		r = -EIO;
+		goto out;
+	}
+	*ret_prog = TAKE_PTR(prog);
+	*ret_len = n;
+	r = 0;
+out:
+	free(prog);
+	if (memfd >= 0)
+		close(memfd);
+	seccomp_release(ctx);
+	return r;
+}

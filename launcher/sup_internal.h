@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sup_internal.h — what the supervisor's modules share: the state, reading
+ * a target's memory, replying, and recording a denial.
+ */
+#ifndef AIGATE_SUP_INTERNAL_H
+#define AIGATE_SUP_INTERNAL_H
+
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "launcher/audit.h"
+#include "launcher/sup_filter.h"
+#include "launcher/supervisor.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+struct sup {
+	int listener;
+	int rootfd; /* O_PATH: the sandbox's root (the same for every process in it) */
+	uid_t uid;
+	const struct policy_blob *blob;
+	const struct sup_identity *denied;
+	size_t ndenied;
+	size_t notif_size, resp_size;
+};
+
+/* One notification being handled (by the main thread or a job thread). */
+struct sup_req {
+	struct sup *s;
+	struct seccomp_notif *n; /* a copy, owned by the request */
+	const struct sup_syscall *sc;
+	pid_t tid; /* n->pid: the calling thread, in our PID namespace */
+};
+
+/** sup_read_mem() - exactly @len bytes of the target's memory at @addr. 0 or -EFAULT/-ESRCH. */
+int sup_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
+
+/**
+ * sup_read_string() - a NUL-terminated string from the target (at most
+ * @size bytes with the NUL). Returns its length, -EFAULT, or -ENAMETOOLONG.
+ */
+int sup_read_string(pid_t tid, uint64_t addr, char *buf, size_t size);
+
+/**
+ * sup_still_valid() - SECCOMP_IOCTL_NOTIF_ID_VALID: the target is still
+ * blocked in this very call, so the pid still names it and what we read
+ * from it is its memory. Checked after every read, before acting on it.
+ */
+bool sup_still_valid(const struct sup_req *r);
+
+/** sup_reply_error() - fail the call with -@err (positive errno). */
+void sup_reply_error(const struct sup_req *r, int err);
+
+/** sup_reply_value() - complete the call with return value @val, without running it. */
+void sup_reply_value(const struct sup_req *r, int64_t val);
+
+/**
+ * sup_reply_continue() - let the kernel run the call. Only where nothing
+ * the decision depended on can change before the kernel reads it again.
+ */
+void sup_reply_continue(const struct sup_req *r);
+
+/**
+ * sup_deny() - record a denial (enforcer "supervisor") and fail the call
+ * with @err. @rule / @origin name the rule ("" / "built-in" for the table).
+ */
+void sup_deny(const struct sup_req *r, const char *action, const char *target, const char *rule,
+	      const char *origin, int err, const char *reason);
+
+/** sup_record() - write an audit record about thread @tid (context read from /proc). */
+void sup_record(pid_t tid, const char *action, const char *syscall, const char *target,
+		const char *rule, const char *origin, const char *verdict, int err,
+		const char *reason);
+
+/** sup_split_why() - split "TEXT (ORIGIN)" (a plan op's why) into its parts. */
+void sup_split_why(const char *why, char *rule, size_t rsz, char *origin, size_t osz);
+
+/** sup_run_job() - run @fn(@r) on a thread of its own (it frees @r); inline if none can start. */
+void sup_run_job(struct sup_req *r, void (*fn)(struct sup_req *r));
+
+/** sup_req_free() - free a request copy. */
+void sup_req_free(struct sup_req *r);
+
+/** sup_open_root() - the sandbox's root (O_PATH), opened through @tid the first time. fd or -errno. */
+int sup_open_root(struct sup *s, pid_t tid);
+
+struct open_how;
+/**
+ * sup_openat() - open @path as the caller @r would see it from @dirfd
+ * (absolute: inside the sandbox's root; no /proc magic links). fd or -errno.
+ */
+int sup_openat(struct sup_req *r, int dirfd, const char *path, const struct open_how *how);
+
+/** sup_fd_path() - the path of our @fd in the sandbox's view. Length or -errno. */
+int sup_fd_path(int fd, char *buf, size_t size);
+
+struct stat;
+/** sup_ident_denied() - is @st one of the files hidden at start (a hard link of one)? */
+bool sup_ident_denied(const struct sup *s, const struct stat *st, const char **ret_why);
+
+/* Handlers (sup_open.c, sup_exec.c, sup_fsops.c). Each replies exactly once. */
+void sup_handle_open(struct sup_req *r);
+void sup_handle_exec(struct sup_req *r);
+void sup_handle_fsop(struct sup_req *r);
+
+/**
+ * sup_path_verdict() - the deny_read verdict on an object we opened: @fd
+ * (any kind), its resolved path in the sandbox's view in @path. Returns
+ * true when denied, with the rule text and origin filled in.
+ */
+bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, char *rule,
+		      size_t rsz, char *origin, size_t osz);
+
+/** sup_name_denied() - would a file at @path (not opened; a name about to be made) be denied? */
+bool sup_name_denied(const struct sup *s, const char *path, bool is_dir, char *rule, size_t rsz,
+		     char *origin, size_t osz);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supervisor.h — the seccomp user-notification supervisor: a process of
+ * its own, forked from the launcher before the sandbox runs CMD, outside
+ * every namespace of the sandbox (nothing inside can see, signal or trace
+ * it), non-dumpable. CMD installs the filter (sup_filter.h) and sends the
+ * listener fd over a socket; from then on every trapped system call of the
+ * sandbox is decided here. If this process dies, the kernel fails every
+ * trapped call and the launcher stops the sandbox (exit 125).
+ */
+#ifndef AIGATE_SUPERVISOR_H
+#define AIGATE_SUPERVISOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy/blob.h"
+
+/* A file hidden at start, by identity: a hard link elsewhere must get the same verdict. */
+struct sup_identity {
+	dev_t dev;
+	ino_t ino;
+	const char *why; /* the rule and its origin, for the audit record */
+};
+
+struct supervisor_config {
+	const struct policy_blob *blob;
+	struct sup_identity *denied; /* sorted by sup_identity_sort() */
+	size_t ndenied;
+	int sock;     /* the end of the socket CMD sends the listener fd on */
+	int audit_fd; /* records go here (-1: none) */
+};
+
+/** sup_identity_sort() - sort @ids for the supervisor's binary search; drops duplicates. */
+size_t sup_identity_sort(struct sup_identity *ids, size_t n);
+
+/**
+ * supervisor_start() - fork the supervisor process. It waits on @cfg->sock
+ * for the listener fd (EOF: the sandbox never got that far; it exits 0)
+ * and serves notifications until the listener has no users left. Returns
+ * the child's pid, or -errno.
+ */
+pid_t supervisor_start(const struct supervisor_config *cfg);
+
+/**
+ * supervisor_send_listener() - in CMD, after installing the filter: hand
+ * @listener to the supervisor over @sock. Async-signal-safe. Returns 0 or -errno.
+ */
+int supervisor_send_listener(int sock, int listener);
+
+#endif
