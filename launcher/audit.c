@@ -141,9 +141,15 @@ const char *audit_errno_name(int err, char buf[16])
 		int e;
 		const char *n;
 	} names[] = {
-		{ EPERM, "EPERM" },	{ ENOENT, "ENOENT" }, { EACCES, "EACCES" },
-		{ ENOSYS, "ENOSYS" },	{ EINVAL, "EINVAL" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-		{ EXDEV, "EXDEV" },	{ ELOOP, "ELOOP" },   { ECONNREFUSED, "ECONNREFUSED" },
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ EACCES, "EACCES" },
+		{ ENOSYS, "ENOSYS" },
+		{ EINVAL, "EINVAL" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ EXDEV, "EXDEV" },
+		{ ELOOP, "ELOOP" },
+		{ ECONNREFUSED, "ECONNREFUSED" },
 		{ ENETUNREACH, "ENETUNREACH" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -591,8 +591,8 @@ static void supervisor_gone(struct loop *l)
 	if (si.si_code == CLD_EXITED && si.si_status == 0)
 		return; /* the last sandboxed process is gone: the normal end */
 	if (l->args->ret_sup_died)
-		*l->args->ret_sup_died =
-			si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+		*l->args->ret_sup_died = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
+								  : si.si_status & 0x7f;
 	syscall(SYS_pidfd_send_signal, l->args->init_pidfd, SIGKILL, NULL, 0);
 }
 
@@ -738,7 +738,9 @@ int run_loop(const struct run_loop_args *args)
 	sfd = signalfd(-1, args->forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
-	l = (struct loop){ .args = args, .pty = args->pty, .sfd = sfd, .sup_pidfd = args->sup_pidfd };
+	l = (struct loop){
+		.args = args, .pty = args->pty, .sfd = sfd, .sup_pidfd = args->sup_pidfd
+	};
 	if (l.pty) {
 		in_buf = malloc(RUN_RELAY_BUF);
 		out_buf = malloc(RUN_RELAY_BUF);

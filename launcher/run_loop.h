@@ -60,8 +60,8 @@ struct run_loop_args {
 	int init_pidfd; /* pidfd_open(init_pid): signals go through it, readable when init exits */
 	struct run_pty *pty;	   /* NULL without a terminal */
 	const sigset_t *forwarded; /* blocked by the caller before forking; see run_loop() */
-	int sup_pidfd;		   /* the seccomp supervisor (-1: none); its death stops the sandbox */
-	int *ret_sup_died;	   /* set to its wait status (from waitid) when it died abnormally */
+	int sup_pidfd;	   /* the seccomp supervisor (-1: none); its death stops the sandbox */
+	int *ret_sup_died; /* set to its wait status (from waitid) when it died abnormally */
 };
 
 /**

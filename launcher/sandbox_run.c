@@ -158,8 +158,8 @@ struct child_ctx {
 	const struct run_pty *pty;
 	struct arena *arena;
 	int report_fd;
-	int go_fd;   /* init reads one byte: the plan is in the arena */
-	int sup_fd;  /* CMD sends the filter's listener to the supervisor here */
+	int go_fd;  /* init reads one byte: the plan is in the arena */
+	int sup_fd; /* CMD sends the filter's listener to the supervisor here */
 	uid_t uid;
 	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
@@ -221,18 +221,17 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	 * by a restarted call (O_EXCL would fail the second time).
 	 */
 	const struct sock_fprog *prog = &c->arena->filter;
-	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				    SECCOMP_FILTER_FLAG_NEW_LISTENER |
-					    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-				    prog);
+	int listener = (int)syscall(
+		SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog);
 	if (listener < 0 && errno == EINVAL)
 		listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 					SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
 	if (listener < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "seccomp filter", NULL, 125);
 	if ((r = supervisor_send_listener(c->sup_fd, listener)) < 0)
-		report_and_exit(c->report_fd, REPORT_SETUP, -r, "handing the filter to the supervisor",
-				NULL, 125);
+		report_and_exit(c->report_fd, REPORT_SETUP, -r,
+				"handing the filter to the supervisor", NULL, 125);
 	/* A process holding the listener could answer its own calls: none inside ever does. */
 	close(listener);
 	close(c->sup_fd);
@@ -546,14 +545,25 @@ static int arena_filter(struct arena *a)
 	return 0;
 }
 
-/* Wait for the supervisor to finish its last records; it ends by itself once the sandbox is gone. */
-static void supervisor_reap(pid_t pid, int pidfd)
+/*
+ * Wait for the supervisor to finish its last records; it ends by itself
+ * once the sandbox is gone. Returns its wait status, or -1 when it ended
+ * normally or had to be stopped by us (stuck, with nothing left to decide).
+ */
+static int supervisor_reap(pid_t pid, int pidfd)
 {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	if (pidfd >= 0 && poll(&p, 1, 2000) == 0)
-		kill(pid, SIGKILL); /* stuck: nothing left for it to decide */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	bool killed_by_us = false;
+	int st = 0;
+	if (pidfd >= 0 && poll(&p, 1, 2000) == 0) {
+		kill(pid, SIGKILL);
+		killed_by_us = true;
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (killed_by_us || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		return -1;
+	return st;
 }
 
 int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct sbx_supervision *sv)
@@ -571,7 +581,8 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
-	struct supervisor_config scfg = { .blob = sv->blob, .sock = h->sup_rd,
+	struct supervisor_config scfg = { .blob = sv->blob,
+					  .sock = h->sup_rd,
 					  .audit_fd = sv->audit_fd };
 	if ((r = sbx_denied_identities(plan, &scfg.denied, &scfg.ndenied)) < 0) {
 		log_error("cannot record the hidden files: %s", strerror(-r));
@@ -646,17 +657,26 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		if (st < 0)
 			log_error("lost track of the sandbox: %s", strerror(-st));
 	}
+	/*
+	 * The supervisor may have died just before CMD ended (its trapped
+	 * call failed with ENOSYS and it exited at once), before the loop saw
+	 * it: the reaped status tells.
+	 */
+	int sup_end = supervisor_reap(sup_pid, sup_pidfd);
+	if (sup_died < 0 && sup_end >= 0)
+		sup_died = sup_end;
 	if (sup_died >= 0) {
 		/* Fail closed, loudly: whatever CMD returned, its run was not supervised to the end. */
-		if (WIFSIGNALED(sup_died) || (sup_died & 0x7f))
-			log_error("the seccomp supervisor was killed (signal %d); the sandbox was stopped",
+		if (WIFSIGNALED(sup_died))
+			log_error("the seccomp supervisor was killed (signal %d); the sandbox was "
+				  "stopped",
 				  sup_died & 0x7f);
 		else
-			log_error("the seccomp supervisor failed (status %d); the sandbox was stopped",
+			log_error("the seccomp supervisor failed (status %d); the sandbox was "
+				  "stopped",
 				  WEXITSTATUS(sup_died));
 		r = EXIT_SANDBOX;
 	}
-	supervisor_reap(sup_pid, sup_pidfd);
 	if (sup_pidfd >= 0)
 		close(sup_pidfd);
 	if (pidfd >= 0)

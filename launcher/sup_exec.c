@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +34,8 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
-#define EXEC_MAX_ARGS	4096
-#define EXEC_MAX_BYTES	(256u * 1024)
+#define EXEC_MAX_ARGS  4096
+#define EXEC_MAX_BYTES (256u * 1024)
 
 struct argv_copy {
 	char *buf; /* EXEC_MAX_BYTES */
@@ -74,8 +75,8 @@ static int read_argv(pid_t tid, uint64_t addr, struct argv_copy *a)
  * the caller's free choice: `exec -a k kubectl delete`). Returns the rule
  * index or -1.
  */
-static int exec_verdict(const struct sup *s, const char *path, struct argv_copy *a,
-			char *rule, size_t rsz, char *origin, size_t osz)
+static int exec_verdict(const struct sup *s, const char *path, struct argv_copy *a, char *rule,
+			size_t rsz, char *origin, size_t osz)
 {
 	struct argvmatch_scratch scratch;
 	int idx = -1;
@@ -220,7 +221,23 @@ void sup_handle_exec(struct sup_req *r)
 		goto out;
 	}
 	if (exec_verdict(s, path, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0) {
-		sup_deny(r, "exec", path, rule, origin, EACCES, NULL);
+		/*
+		 * A program that is not there fails as natively (execvp walks
+		 * PATH: only the entry that exists is a denial worth a record).
+		 */
+		if (path[0] && !(flags & AT_EMPTY_PATH)) {
+			struct open_how how = { .flags = O_PATH };
+			int probe = sup_openat(r, dirfd, path, &how);
+			if (probe < 0 && probe != -EACCES) {
+				sup_reply_error(r, -probe);
+				goto out;
+			}
+			if (probe >= 0)
+				close(probe);
+		}
+		sup_record_argv(r->tid, "exec", r->sc->name, path, rule, origin, "denied", EACCES,
+				"the command line is denied", a->argv);
+		sup_reply_error(r, EACCES);
 		goto out;
 	}
 
@@ -238,13 +255,17 @@ void sup_handle_exec(struct sup_req *r)
 			 "the supervisor could not attach to judge the new program");
 		goto out;
 	}
-	sup_reply_continue(r);
 	/*
 	 * An exec that fails returns to the old program with no event: the
 	 * interrupt makes it stop there so we can detach. After a successful
 	 * exec the exec stop comes first, and detaching drops the interrupt.
+	 * Requested before the answer: it must be pending when the call
+	 * returns, or a failed exec runs on into the next exec (execvp tries
+	 * every PATH entry) while we still trace it. It does not wake the
+	 * caller: its wait for our answer is killable only.
 	 */
 	ptrace(PTRACE_INTERRUPT, r->tid, NULL, NULL);
+	sup_reply_continue(r);
 	for (;;) {
 		int st;
 		pid_t w = waitpid(-1, &st, __WALL | __WNOTHREAD);
@@ -265,7 +286,8 @@ void sup_handle_exec(struct sup_req *r)
 				break;
 			}
 			/* Before its first instruction: nothing of it has run. */
-			sup_record(w, "exec", r->sc->name, exe, rule, origin, "killed", 0, reason);
+			sup_record_argv(w, "exec", r->sc->name, exe, rule, origin, "killed", 0,
+					reason, a->argv);
 			kill(w, SIGKILL);
 			continue; /* reap the tracee's death so its parent sees it */
 		}

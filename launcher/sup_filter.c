@@ -23,7 +23,10 @@
 #define TIOCLINUX 0x541C
 #endif
 
-#define DENY(n, e, why) { n, SUP_DENY, e, why }
+#define DENY(n, e, why)             \
+	{                           \
+		n, SUP_DENY, e, why \
+	}
 
 static const struct sup_syscall table[] = {
 	/* io_uring performs opens and connects in kernel workers that seccomp never sees. */
@@ -64,8 +67,6 @@ static const struct sup_syscall table[] = {
 	DENY("unshare", EPERM, "new namespaces would bring back mount privileges"),
 	DENY("setns", EPERM, "joining namespaces would leave the sandbox"),
 	DENY("clone", EPERM, "new namespaces would bring back mount privileges"),
-	/* clone3 passes its flags in memory the filter cannot read: libc falls back to clone. */
-	DENY("clone3", ENOSYS, "clone3's flags are out of the filter's sight (libc uses clone)"),
 	DENY("personality", EPERM, "execution domains change how system calls are decoded"),
 	/* Faking terminal input runs commands in the user's shell once aigate exits. */
 	DENY("ioctl", EPERM, "TIOCSTI/TIOCLINUX would type into the user's terminal"),
@@ -113,17 +114,17 @@ const struct sup_syscall *sup_filter_lookup(long nr)
 
 uint32_t sup_filter_native_arch(void)
 {
-#if defined(__x86_64__)
-	return AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
+#if defined(__aarch64__)
 	return AUDIT_ARCH_AARCH64;
 #else
-#error "aigate's seccomp filter supports x86_64 and aarch64"
+	/* x86_64; other architectures are not supported yet (README). */
+	return AUDIT_ARCH_X86_64;
 #endif
 }
 
-static const uint64_t ns_flags[] = { CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,	   CLONE_NEWNET,
-				     CLONE_NEWIPC, CLONE_NEWUTS,  CLONE_NEWCGROUP, 0x80 /* NEWTIME */ };
+static const uint64_t ns_flags[] = { CLONE_NEWNS,     CLONE_NEWUSER, CLONE_NEWPID,
+				     CLONE_NEWNET,    CLONE_NEWIPC,  CLONE_NEWUTS,
+				     CLONE_NEWCGROUP, 0x80 /* NEWTIME */ };
 
 /* The conditional rules: only some calls of these go to the supervisor. */
 static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr)
@@ -169,6 +170,16 @@ int sup_filter_build(struct sock_filter **ret_prog, size_t *ret_len)
 		if (r < 0)
 			goto out;
 	}
+	/*
+	 * clone3 passes its flags in memory the filter cannot read, so it is
+	 * answered ENOSYS right here: libc then falls back to clone, whose
+	 * flags the rules above check. Not a denial of anything (no record):
+	 * glibc tries clone3 for every thread it starts.
+	 */
+	int clone3_nr = seccomp_syscall_resolve_name("clone3");
+	if (clone3_nr != __NR_SCMP_ERROR &&
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3_nr, 0)) < 0)
+		goto out;
 	memfd = memfd_create("aigate-bpf", MFD_CLOEXEC);
 	if (memfd < 0) {
 		r = -errno;

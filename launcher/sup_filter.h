@@ -16,14 +16,14 @@
 #include <stdint.h>
 
 enum sup_kind {
-	SUP_DENY,      /* answered from the table: errno and reason */
-	SUP_OPEN,      /* open, openat, openat2, creat */
-	SUP_EXEC,      /* execve, execveat */
-	SUP_LINK,      /* link, linkat */
-	SUP_SYMLINK,   /* symlink, symlinkat */
-	SUP_RENAME,    /* rename, renameat, renameat2 */
-	SUP_UNLINK,    /* unlink, unlinkat */
-	SUP_TRUNCATE,  /* truncate */
+	SUP_DENY,     /* answered from the table: errno and reason */
+	SUP_OPEN,     /* open, openat, openat2, creat */
+	SUP_EXEC,     /* execve, execveat */
+	SUP_LINK,     /* link, linkat */
+	SUP_SYMLINK,  /* symlink, symlinkat */
+	SUP_RENAME,   /* rename, renameat, renameat2 */
+	SUP_UNLINK,   /* unlink, unlinkat */
+	SUP_TRUNCATE, /* truncate */
 };
 
 struct sup_syscall {

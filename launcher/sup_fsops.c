@@ -28,8 +28,8 @@
 
 /* A path split into its directory (opened) and last component. */
 struct entry {
-	int dir;		/* O_PATH directory, ours */
-	char name[PATH_MAX];	/* the last component (trailing slashes kept) */
+	int dir;		 /* O_PATH directory, ours */
+	char name[PATH_MAX];	 /* the last component (trailing slashes kept) */
 	char full[PATH_MAX * 2]; /* the directory's real path + "/" + name */
 };
 
@@ -96,6 +96,24 @@ static bool entry_denied(const struct sup *s, const struct entry *e, char *rule,
 	return sup_name_denied(s, e->full, exists && S_ISDIR(st.st_mode), rule, rsz, origin, osz);
 }
 
+/*
+ * Is the entry a mount point in the sandbox? The kernel refuses to rename
+ * or remove one (EBUSY), but checks the mount namespace of the caller, and
+ * the caller here is us, outside: without this check our rename would
+ * replace a protected .git/config or move .git away on the host. A mount
+ * point's mount differs from its directory's; nothing inside can mount,
+ * so the answer cannot change under us.
+ */
+static bool entry_is_mountpoint(const struct entry *e)
+{
+	struct statx dir, ent;
+	if (statx(e->dir, "", AT_EMPTY_PATH, STATX_MNT_ID, &dir) < 0 ||
+	    statx(e->dir, e->name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &ent) < 0)
+		return false; /* missing: the operation itself says ENOENT */
+	return (dir.stx_mask & STATX_MNT_ID) && (ent.stx_mask & STATX_MNT_ID) &&
+	       dir.stx_mnt_id != ent.stx_mnt_id;
+}
+
 static void reply_result(struct sup_req *r, int ret)
 {
 	if (ret < 0)
@@ -117,6 +135,8 @@ static void do_unlink(struct sup_req *r, int dirfd, uint64_t path_addr, int flag
 		return sup_reply_error(r, -err);
 	if (entry_denied(r->s, &e, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "unlink", e.full, rule, origin, EACCES, "removing a denied file");
+	else if (entry_is_mountpoint(&e))
+		sup_reply_error(r, EBUSY);
 	else
 		reply_result(r, unlinkat(e.dir, e.name, flags));
 	entry_close(&e);
@@ -145,6 +165,8 @@ static void do_rename(struct sup_req *r, int odir, uint64_t opath, int ndir, uin
 	else if (entry_denied(r->s, &b, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "rename", b.full, rule, origin, EACCES,
 			 "the new name is denied (or would replace a denied file)");
+	else if (entry_is_mountpoint(&a) || entry_is_mountpoint(&b))
+		sup_reply_error(r, EBUSY);
 	else
 		reply_result(r, (int)syscall(SYS_renameat2, a.dir, a.name, b.dir, b.name, flags));
 	entry_close(&a);
@@ -166,13 +188,21 @@ static void do_link(struct sup_req *r, int odir, uint64_t opath, int ndir, uint6
 		return;
 	/* The source, opened (O_PATH) as the kernel would find it; linked by fd below. */
 	int src;
-	if ((flags & AT_EMPTY_PATH) && from[0] == 0) {
+	long magic_fd = -1;
+	if ((flags & AT_SYMLINK_FOLLOW) && strncmp(from, "/proc/self/fd/", 14) == 0)
+		magic_fd = strtol(from + 14, NULL, 10);
+	else if ((flags & AT_SYMLINK_FOLLOW) && strncmp(from, "/dev/fd/", 8) == 0)
+		magic_fd = strtol(from + 8, NULL, 10);
+	if (((flags & AT_EMPTY_PATH) && from[0] == 0) || magic_fd >= 0) {
+		/* The caller's own descriptor (an O_TMPFILE file being given a name, typically). */
 		char p[64];
-		snprintf(p, sizeof(p), "/proc/%d/fd/%d", r->tid, odir);
+		snprintf(p, sizeof(p), "/proc/%d/fd/%ld", r->tid,
+			 magic_fd >= 0 ? magic_fd : (long)odir);
 		src = open(p, O_PATH | O_CLOEXEC);
 		src = src < 0 ? -EBADF : src;
 	} else {
-		struct open_how how = { .flags = O_PATH | ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW) };
+		struct open_how how = { .flags = O_PATH |
+						 ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW) };
 		src = sup_openat(r, odir, from, &how);
 	}
 	if (src < 0)
@@ -226,7 +256,8 @@ static void do_symlink(struct sup_req *r, uint64_t tpath, int ndir, uint64_t npa
 		sup_deny(r, "symlink", b.full, rule, origin, EACCES, "the new name is denied");
 	else if (target[0] &&
 		 sup_name_denied(r->s, lex, false, rule, sizeof(rule), origin, sizeof(origin)))
-		sup_deny(r, "symlink", lex, rule, origin, EACCES, "the link would point at a denied file");
+		sup_deny(r, "symlink", lex, rule, origin, EACCES,
+			 "the link would point at a denied file");
 	else
 		reply_result(r, symlinkat(target, b.dir, b.name));
 	entry_close(&b);
@@ -242,15 +273,25 @@ static void do_truncate(struct sup_req *r, uint64_t path_addr, int64_t length)
 		return;
 	if (path[0] == 0)
 		return sup_reply_error(r, ENOENT);
-	struct open_how how = { .flags = O_WRONLY | O_NONBLOCK | O_NOCTTY };
-	int fd = sup_openat(r, AT_FDCWD, path, &how);
+	/* Judge first (O_PATH touches nothing), then open that very inode for writing. */
+	struct open_how how = { .flags = O_PATH };
+	int pfd = sup_openat(r, AT_FDCWD, path, &how);
+	if (pfd < 0)
+		return sup_reply_error(r, -pfd);
+	if (sup_path_verdict(r->s, pfd, real, sizeof(real), rule, sizeof(rule), origin,
+			     sizeof(origin))) {
+		close(pfd);
+		return sup_deny(r, "truncate", real, rule, origin, EACCES,
+				"truncating a denied file");
+	}
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	int fd = open(link, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int e = errno;
+	close(pfd);
 	if (fd < 0)
-		return sup_reply_error(r, fd == -ENXIO ? EINVAL : -fd);
-	if (sup_path_verdict(r->s, fd, real, sizeof(real), rule, sizeof(rule), origin,
-			     sizeof(origin)))
-		sup_deny(r, "truncate", real, rule, origin, EACCES, "truncating a denied file");
-	else
-		reply_result(r, ftruncate(fd, length));
+		return sup_reply_error(r, e == ENXIO ? EINVAL : e);
+	reply_result(r, ftruncate(fd, length));
 	close(fd);
 }
 

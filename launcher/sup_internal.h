@@ -83,6 +83,11 @@ void sup_record(pid_t tid, const char *action, const char *syscall, const char *
 		const char *rule, const char *origin, const char *verdict, int err,
 		const char *reason);
 
+/** sup_record_argv() - the same, with the argv the caller tried to run (exec denials). */
+void sup_record_argv(pid_t tid, const char *action, const char *syscall, const char *target,
+		     const char *rule, const char *origin, const char *verdict, int err,
+		     const char *reason, const char *const *attempted);
+
 /** sup_split_why() - split "TEXT (ORIGIN)" (a plan op's why) into its parts. */
 void sup_split_why(const char *why, char *rule, size_t rsz, char *origin, size_t osz);
 

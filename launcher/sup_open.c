@@ -40,15 +40,17 @@
 #endif
 
 /* What the kernel accepts from open/openat (others are silently dropped there). */
-#define VALID_OPEN_FLAGS                                                                      \
+#define VALID_OPEN_FLAGS                                                                       \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
-	 O_SYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |     \
+	 O_SYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |    \
 	 O_CLOEXEC | O_PATH | O_TMPFILE)
+/* The kernel's __O_TMPFILE alone: glibc's __O_TMPFILE includes O_DIRECTORY. */
+#define O_TMPFILE_BIT 020000000
 #ifndef OPEN_HOW_SIZE_VER0
 #define OPEN_HOW_SIZE_VER0 24
 #endif
 #define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
-#define VALID_RESOLVE                                                                    \
+#define VALID_RESOLVE                                                                      \
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	 RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
@@ -103,9 +105,11 @@ static int decode(const struct sup_req *r, struct open_call *c)
 			return -EINVAL;
 		if ((c->how.resolve & RESOLVE_BENEATH) && (c->how.resolve & RESOLVE_IN_ROOT))
 			return -EINVAL;
-		if (!(c->how.flags & (O_CREAT | __O_TMPFILE)) && c->how.mode)
+		if (!(c->how.flags & (O_CREAT | O_TMPFILE_BIT)) && c->how.mode)
 			return -EINVAL;
 		if (c->how.mode & ~(uint64_t)07777)
+			return -EINVAL;
+		if ((c->how.flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 			return -EINVAL;
 		if ((c->how.flags & O_PATH) && (c->how.flags & ~(uint64_t)O_PATH_FLAGS))
 			return -EINVAL;
@@ -113,12 +117,15 @@ static int decode(const struct sup_req *r, struct open_call *c)
 		return 0;
 	}
 	/* Legacy calls: unknown bits dropped, mode only with O_CREAT / O_TMPFILE. */
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY) &&
+	    !(flags & O_TMPFILE_BIT))
+		return -EINVAL; /* since Linux 6.4 */
 	flags &= VALID_OPEN_FLAGS;
 	flags |= O_LARGEFILE;
 	if (flags & O_PATH)
 		flags &= O_PATH_FLAGS;
 	c->how.flags = flags;
-	c->how.mode = (flags & (O_CREAT | __O_TMPFILE)) ? (mode & 07777) : 0;
+	c->how.mode = (flags & (O_CREAT | O_TMPFILE_BIT)) ? (mode & 07777) : 0;
 	return 0;
 }
 
@@ -300,8 +307,12 @@ static int open_magic(struct sup *s, const struct sup_req *r, const char *p, str
 		return -ENOENT;
 	}
 	*ret_handled = true;
-	if (caller_resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+	/* As the kernel answers a magic link under the caller's own restrictions. */
+	if (caller_resolve &
+	    (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT))
 		return -ELOOP;
+	if (caller_resolve & RESOLVE_NO_XDEV)
+		return -EXDEV;
 
 	/* The process directory in the sandbox's own /proc (its PID namespace). */
 	struct open_how ph = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -342,8 +353,26 @@ int sup_openat(struct sup_req *r, int dirfd, const char *path, const struct open
 		return root;
 	h.flags |= O_CLOEXEC;
 	if (path[0] == '/') {
+		/* /proc/self/{root,cwd,fd/N}/…: the same magic-link forms opens accept. */
+		char v[128], fixed[PATH_MAX + 64];
+		long nspid = -1;
+		if (strncmp(path, "/proc/", 6) == 0 &&
+		    read_status_field(r->tid, "\nNStgid:", v, sizeof(v)) == 0)
+			nspid = last_number(v);
+		if (strncmp(path, "/proc/self", 10) == 0 && (path[10] == '/' || !path[10]))
+			snprintf(fixed, sizeof(fixed), "/proc/%ld%s", nspid, path + 10);
+		else if (strncmp(path, "/dev/fd/", 8) == 0)
+			snprintf(fixed, sizeof(fixed), "/proc/%ld/fd/%s", nspid, path + 8);
+		else
+			snprintf(fixed, sizeof(fixed), "%s", path);
+		if (strncmp(fixed, "/proc/-1", 8) == 0)
+			return -ENOENT;
+		bool handled = false;
+		int fd = open_magic(r->s, r, fixed, &h, 0, nspid, &handled);
+		if (handled)
+			return fd;
 		h.resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_IN_ROOT;
-		return sys_openat2(root, path, &h);
+		return sys_openat2(root, fixed, &h);
 	}
 	_cleanup_close_ int base = open_base(r->tid, dirfd);
 	if (base < 0)
@@ -408,6 +437,13 @@ bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, ch
 		sup_split_why(why, rule, rsz, origin, osz);
 		return true;
 	}
+	/* pipe:[…], socket:[…], anon_inode:…: no file, no name a rule could match. */
+	if (path[0] != '/')
+		return false;
+	/* A file unlinked while open is still judged by the name it had. */
+	char *del = strstr(path, " (deleted)");
+	if (del && del[10] == 0)
+		*del = 0;
 	return sup_name_denied(s, path, S_ISDIR(st.st_mode), rule, rsz, origin, osz);
 }
 
@@ -416,6 +452,18 @@ static int proc_check(const struct sup_req *r, const char *path, uint64_t flags,
 {
 	bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	const char *q = path + 6;
+	/*
+	 * Files whose contents depend on the opener's namespaces, and we are
+	 * not in the sandbox's: they would show the host's System V IPC
+	 * objects and limits and the host's user-namespace settings. Refused
+	 * (ipcs falls back to its system calls, which answer for the sandbox).
+	 */
+	static const char *const opener_ns[] = { "/proc/sysvipc",	 "/proc/sys/kernel/shm",
+						 "/proc/sys/kernel/msg", "/proc/sys/kernel/sem",
+						 "/proc/sys/fs/mqueue",	 "/proc/sys/user" };
+	for (size_t i = 0; i < ARRAY_SIZE(opener_ns); i++)
+		if (strncmp(path, opener_ns[i], strlen(opener_ns[i])) == 0)
+			return -EACCES;
 	size_t n = strspn(q, "0123456789");
 	if (n == 0 || q[n] != '/') {
 		/* /proc/sys and the rest: the caller (no capabilities) may not write them. */
@@ -456,6 +504,39 @@ static int umask_of(pid_t tid)
 	return (int)strtol(v, NULL, 8);
 }
 
+struct resolve_ctx {
+	struct sup *s;
+	const struct sup_req *r;
+	const struct open_call *c;
+	const char *path;
+	uint64_t caller_resolve;
+	long nspid;
+	int *base; /* the caller's directory, opened on first need */
+};
+
+/* Open @rc->path with @how the way the caller would reach it. fd or -errno. */
+static int resolve_open(struct resolve_ctx *rc, struct open_how *how)
+{
+	bool handled = false;
+	const char *path = rc->path;
+	if (path[0] == '/' && !(rc->caller_resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+		int fd = open_magic(rc->s, rc->r, path, how, rc->caller_resolve, rc->nspid,
+				    &handled);
+		if (handled)
+			return fd;
+		struct open_how h = *how;
+		h.resolve = rc->caller_resolve | RESOLVE_NO_MAGICLINKS | RESOLVE_IN_ROOT;
+		return sys_openat2(rc->s->rootfd, path, &h);
+	}
+	if (*rc->base < 0) {
+		/* Relative, or absolute under the caller's own BENEATH/IN_ROOT: from its dirfd. */
+		*rc->base = open_base(rc->r->tid, rc->c->dirfd);
+		if (*rc->base < 0)
+			return *rc->base;
+	}
+	return open_relative(rc->s, *rc->base, path, how, rc->caller_resolve);
+}
+
 static void do_open(struct sup_req *r, bool may_block);
 
 static void open_job(struct sup_req *r)
@@ -488,15 +569,22 @@ static void do_open(struct sup_req *r, bool may_block)
 
 	uint64_t caller_resolve = c.how.resolve;
 	bool trunc = (c.how.flags & O_TRUNC) && (c.how.flags & O_ACCMODE) != O_RDONLY;
-	bool added_nonblock = !may_block && !(c.how.flags & (O_NONBLOCK | O_PATH));
 	struct open_how how = c.how;
 	how.flags |= O_CLOEXEC;
 	if (trunc)
 		how.flags &= ~(uint64_t)O_TRUNC; /* truncated below, once the verdict allows it */
-	if (added_nonblock)
-		how.flags |= O_NONBLOCK; /* a FIFO must not block us: see below */
-	if (how.flags & (O_CREAT | __O_TMPFILE))
-		how.mode &= ~(uint64_t)umask_of(r->tid);
+	/*
+	 * The caller's umask, set on this thread (each has its own fs_struct):
+	 * the kernel then applies it, or a default ACL instead, as it would.
+	 */
+	if (how.flags & (O_CREAT | O_TMPFILE_BIT))
+		umask((mode_t)umask_of(r->tid));
+	/* RESOLVE_CACHED cannot create or truncate: the kernel says EAGAIN. */
+	if ((caller_resolve & RESOLVE_CACHED) &&
+	    (c.how.flags & (O_TRUNC | O_CREAT | O_TMPFILE_BIT))) {
+		err = -EAGAIN;
+		goto fail;
+	}
 
 	/* /dev/fd/N and /dev/std* are symlinks into /proc/self: spell them out. */
 	static const struct {
@@ -529,8 +617,7 @@ static void do_open(struct sup_req *r, bool may_block)
 			snprintf(tmp, sizeof(tmp), "/proc/%ld%s", nspid, path + 10);
 		else if (strncmp(path, "/proc/thread-self", 17) == 0 &&
 			 (path[17] == '/' || !path[17]))
-			snprintf(tmp, sizeof(tmp), "/proc/%ld/task/%ld%s", nspid, nstid,
-				 path + 17);
+			snprintf(tmp, sizeof(tmp), "/proc/%ld/task/%ld%s", nspid, nstid, path + 17);
 		else
 			snprintf(tmp, sizeof(tmp), "%s", path);
 		memcpy(path, tmp, sizeof(path));
@@ -559,26 +646,92 @@ static void do_open(struct sup_req *r, bool may_block)
 		}
 	}
 
-	bool handled = false;
-	if (path[0] == '/' && !(caller_resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
-		fd = open_magic(s, r, path, &how, caller_resolve, nspid, &handled);
-		if (!handled) {
-			struct open_how h = how;
-			h.resolve = caller_resolve | RESOLVE_NO_MAGICLINKS | RESOLVE_IN_ROOT;
-			fd = sys_openat2(s->rootfd, path, &h);
-		}
-	} else if (path[0] == '/') {
-		/* The caller confines itself to its dirfd: an absolute path is relative to it. */
-		base = open_base(r->tid, c.dirfd);
-		fd = base < 0 ? base : open_relative(s, base, path, &how, caller_resolve);
+	struct resolve_ctx rc = { .s = s,
+				  .r = r,
+				  .c = &c,
+				  .path = path,
+				  .caller_resolve = caller_resolve,
+				  .nspid = nspid,
+				  .base = &base };
+	bool exclusive = (c.how.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	if (c.how.flags & O_TMPFILE_BIT) {
+		/* An unnamed file in a directory: nothing to probe, judged below like any other. */
+		fd = resolve_open(&rc, &how);
 	} else {
-		fd = open_relative(s, base, path, &how, caller_resolve);
+		/*
+		 * Probe with O_PATH first: it has no side effect on anything (a
+		 * FIFO counts no reader or writer, a device is not opened), so
+		 * the object is judged before anything happens to it, then
+		 * reopened through its own descriptor: exactly the inode judged.
+		 */
+		struct open_how probe = { .flags = O_PATH | O_CLOEXEC |
+						   (c.how.flags & (O_NOFOLLOW | O_DIRECTORY)) |
+						   (exclusive ? O_NOFOLLOW : 0) };
+		_cleanup_close_ int pfd = resolve_open(&rc, &probe);
+		if (pfd == -ENOENT && (c.how.flags & O_CREAT)) {
+			fd = resolve_open(&rc, &how); /* a new file: created by the open itself */
+		} else if (pfd < 0) {
+			err = pfd;
+			goto fail;
+		} else if (exclusive) {
+			err = -EEXIST;
+			goto fail;
+		} else {
+			struct stat st;
+			if (sup_path_verdict(s, pfd, resolved, sizeof(resolved), rule, sizeof(rule),
+					     origin, sizeof(origin))) {
+				sup_deny(r, "open", resolved, rule, origin, EACCES, NULL);
+				return;
+			}
+			if (strncmp(resolved, "/proc/", 6) == 0 &&
+			    (err = proc_check(r, resolved, c.how.flags, nspid)) < 0) {
+				sup_deny(r, "open", resolved, "procfs outside the sandbox's view",
+					 "built-in", -err,
+					 "the supervisor's privileges must not show through /proc");
+				return;
+			}
+			if (c.how.flags & O_PATH) {
+				/*
+				 * The kernel cannot pass an O_PATH descriptor (ADDFD
+				 * needs a real file), so the kernel opens it again. An
+				 * O_PATH fd reads nothing; every use that could (a
+				 * re-open through /proc/self/fd, linkat, execveat, a
+				 * dirfd) comes back here and is judged. What a racing
+				 * rewrite could gain is fstat() metadata, documented.
+				 */
+				sup_reply_continue(r);
+				return;
+			}
+			if (fstat(pfd, &st) < 0) {
+				err = -errno;
+				goto fail;
+			}
+			if (S_ISLNK(st.st_mode)) {
+				err = -ELOOP; /* O_NOFOLLOW on a symlink */
+				goto fail;
+			}
+			if (S_ISDIR(st.st_mode) && (c.how.flags & O_CREAT)) {
+				err = -EISDIR;
+				goto fail;
+			}
+			if (S_ISFIFO(st.st_mode) && !(c.how.flags & O_NONBLOCK) && !may_block)
+				goto to_job; /* waits for the other end: never on the main thread */
+			if (c.how.flags & O_NOFOLLOW) {
+				/*
+				 * A reopen through /proc/self/fd cannot keep O_NOFOLLOW in
+				 * the file's flags: open by name again, judged again below.
+				 */
+				fd = resolve_open(&rc, &how);
+			} else {
+				struct open_how re = how;
+				re.flags &= ~(uint64_t)(O_CREAT | O_EXCL);
+				fd = reopen(pfd, &re);
+				if (fd >= 0)
+					goto judged; /* this very inode was judged above */
+			}
+		}
 	}
 	if (fd < 0) {
-		if (added_nonblock && (fd == -ENXIO || fd == -EAGAIN)) {
-			/* A FIFO with no reader yet, or a lease: the caller asked to wait. */
-			goto to_job;
-		}
 		err = fd;
 		goto fail;
 	}
@@ -591,21 +744,11 @@ static void do_open(struct sup_req *r, bool may_block)
 	if (strncmp(resolved, "/proc/", 6) == 0 &&
 	    (err = proc_check(r, resolved, c.how.flags, nspid)) < 0) {
 		close(fd);
-		sup_deny(r, "open", resolved, "procfs access of another process", "built-in",
-			 -err, "the supervisor's privileges must not show through /proc");
+		sup_deny(r, "open", resolved, "procfs outside the sandbox's view", "built-in", -err,
+			 "the supervisor's privileges must not show through /proc");
 		return;
 	}
-	if (added_nonblock) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-			/* Opening a FIFO waits for the other end: do it where waiting stalls no one. */
-			close(fd);
-			goto to_job;
-		}
-		int fl = fcntl(fd, F_GETFL);
-		if (fl >= 0)
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	}
+judged:
 	if (trunc) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {

@@ -15,8 +15,10 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +99,9 @@ bool sup_still_valid(const struct sup_req *r)
 
 static void send_resp(const struct sup_req *r, int64_t val, int err, uint32_t flags)
 {
-	struct seccomp_notif_resp resp = { .id = r->n->id, .val = val, .error = err, .flags = flags };
+	struct seccomp_notif_resp resp = {
+		.id = r->n->id, .val = val, .error = err, .flags = flags
+	};
 	/* ENOENT: the target was killed meanwhile; nothing is waiting for the answer. */
 	if (ioctl(r->s->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT) {
 		/* Nothing better to do: the call stays failed (ENOSYS) if we are gone. */
@@ -175,9 +179,47 @@ static pid_t ns_pid_of(pid_t host, pid_t *ret_host_ppid)
 	return ns;
 }
 
+/*
+ * Every denial also says so on aigate's stderr, naming the rule: the
+ * program inside only sees EACCES. At most SUP_MAX_MESSAGES lines, then
+ * one saying the rest is in the audit trail (a loop must not flood the
+ * terminal). "\r\n" on a terminal: the relay keeps it in raw mode.
+ */
+#define SUP_MAX_MESSAGES 50
+static atomic_int messages;
+
+static void tell_user(const char *action, const char *target, const char *rule, const char *origin,
+		      const char *verdict)
+{
+	char line[1024];
+	int n = atomic_fetch_add(&messages, 1);
+	const char *nl = isatty(STDERR_FILENO) ? "\r\n" : "\n";
+	if (n > SUP_MAX_MESSAGES)
+		return;
+	if (n == SUP_MAX_MESSAGES)
+		snprintf(line, sizeof(line), "aigate: more denials: see the audit trail%s", nl);
+	else if (origin && strcmp(origin, "built-in") == 0)
+		snprintf(line, sizeof(line), "aigate: %s: %s %s (%s)%s", verdict, action, target,
+			 rule ? rule : "", nl);
+	else
+		snprintf(line, sizeof(line), "aigate: %s: %s %s (%s \"%s\", %s)%s", verdict, action,
+			 target, strcmp(action, "exec") == 0 ? "deny_exec" : "deny_read",
+			 rule ? rule : "", origin ? origin : "", nl);
+	if (write(STDERR_FILENO, line, strlen(line)) < 0) {
+		/* the audit record is written; the message is a courtesy */
+	}
+}
+
 void sup_record(pid_t tid, const char *action, const char *syscall, const char *target,
 		const char *rule, const char *origin, const char *verdict, int err,
 		const char *reason)
+{
+	sup_record_argv(tid, action, syscall, target, rule, origin, verdict, err, reason, NULL);
+}
+
+void sup_record_argv(pid_t tid, const char *action, const char *syscall, const char *target,
+		     const char *rule, const char *origin, const char *verdict, int err,
+		     const char *reason, const char *const *attempted)
 {
 	char path[64], exe[4096] = "", cwd[4096] = "", cmdline[4096];
 	const char *argv[65];
@@ -213,10 +255,13 @@ void sup_record(pid_t tid, const char *action, const char *syscall, const char *
 		.ppid = ppid,
 		.uid = the_sup ? (long)the_sup->uid : -1,
 		.exe = exe[0] ? exe : NULL,
-		.argv = argc ? argv : NULL,
+		.argv = attempted ? attempted
+			: argc	  ? argv
+				  : NULL,
 		.cwd = cwd[0] ? cwd : NULL,
 	};
 	audit_write(&rec);
+	tell_user(action, target ? target : (argc ? argv[0] : "?"), rule, origin, verdict);
 }
 
 void sup_deny(const struct sup_req *r, const char *action, const char *target, const char *rule,
@@ -246,6 +291,8 @@ struct job {
 static void *job_main(void *arg)
 {
 	struct job *j = arg;
+	/* Our own umask and cwd: opens set the caller's umask on the thread that creates. */
+	unshare(CLONE_FS);
 	j->fn(j->r);
 	sup_req_free(j->r);
 	free(j);
@@ -363,7 +410,9 @@ static int recv_listener(int sock)
 	char c;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	ssize_t n;
 	do {
@@ -385,7 +434,9 @@ int supervisor_send_listener(int sock, int listener)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	memset(cbuf, 0, sizeof(cbuf));
 	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
@@ -429,9 +480,9 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.listener = listener;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		_exit(72);
-	s.notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ?
-			       sizes.seccomp_notif :
-			       sizeof(struct seccomp_notif);
+	s.notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif)
+			       ? sizes.seccomp_notif
+			       : sizeof(struct seccomp_notif);
 	s.resp_size = sizes.seccomp_notif_resp;
 	/*
 	 * Wake-ups on one CPU: the target blocks as it wakes us and we block

@@ -95,16 +95,13 @@ write_cfg() {
 }
 
 # write_cfg_enforceable — the global config: the default policy minus what
-# this build cannot enforce and so refuses to run without (exit 125): the
-# deny_exec subcommand rules ("kubectl delete", "kubectl exec": the seccomp
-# supervisor), allow_net (the network egress) and resource_limits. Those lines
-# become comments, so every line keeps its number.
+# this build cannot enforce and so refuses to run without (exit 125):
+# allow_net (the network egress) and resource_limits. Those lines become
+# comments, so every line keeps its number.
 write_cfg_enforceable() {
-	sed -e 's/^  - "kubectl \(delete\|exec\)"/#&/' \
-		-e 's/^allow_net:/#&/' -e 's/^  - "api\.\(anthropic\|openai\|github\)\.com"/#&/' \
+	sed -e 's/^allow_net:/#&/' -e 's/^  - "api\.\(anthropic\|openai\|github\)\.com"/#&/' \
 		-e 's/^resource_limits:/#&/' -e 's/^  max_/#&/' \
 		"$ROOT/policy/default-policy.yaml" | write_cfg
-	grep -q '^ *- "kubectl' "$CFG" && fail "setup: subcommand rules left in $CFG"
 	grep -q '^allow_net:\|^resource_limits:' "$CFG" && fail "setup: unenforceable sections left in $CFG"
 	return 0
 }
@@ -275,12 +272,12 @@ assert_eq() {
 
 # ---- small helpers ------------------------------------------------------------
 
-# Nothing in $AG_HOME but config.yaml: no temporary or lock file left behind.
+# Nothing in $AG_HOME but config.yaml (and the audit trail): no temporary or lock file left behind.
 assert_no_stray_files() {
 	local f stray=
 	for f in "$AG_HOME"/* "$AG_HOME"/.[!.]*; do
 		[ -e "$f" ] || continue
-		[ "${f##*/}" = config.yaml ] || stray="$stray ${f##*/}"
+		case "${f##*/}" in config.yaml | audit) ;; *) stray="$stray ${f##*/}" ;; esac
 	done
 	[ -z "$stray" ] || fail "files left in $AG_HOME besides config.yaml:$stray"
 }
@@ -376,6 +373,11 @@ except FileNotFoundError:
     pass
 print(n)
 PY
+}
+
+# audit_file — today's default audit trail of the case (aigate run without --audit-log).
+audit_file() {
+	printf '%s/audit/%s.jsonl' "$AG_HOME" "$(date -u +%Y-%m-%d)"
 }
 
 # assert_audit FILE KEY=VALUE… — at least one record of FILE matches (see audit_count).

@@ -210,7 +210,7 @@ test_aigate_run_symlink() {
 	rm -f "$CFG"
 	ag_bin "$link" sh -c 'echo ok'
 	assert_status 125
-	assert_stderr_contains "aigate: error: deny_exec \"kubectl delete\" ((built-in default):$(default_line "kubectl delete")) cannot be enforced in this build (it needs the seccomp supervisor)"
+	assert_stderr_contains "aigate: error: allow_net (3 domains) cannot be enforced in this build"
 	assert_stderr_contains "aigate: error: refusing to run 'sh' without them; change the policy or the directory, or pass --allow-degraded"
 	assert_stdout_empty
 }

@@ -65,4 +65,7 @@ echo "== policy decisions per call (default policy; the shim's and supervisor's 
 if locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$'; then
 	"$ROOT/$OUT/bench_match" C.UTF-8
 fi
+echo
+# Issue 4's workloads (W1–W4), notification costs, the supervisor's memory.
+BUILD="$BUILD" "$ROOT/tools/bench/bench_supervisor.sh"
 } 2>&1 | tee "$ROOT/$OUT/results.txt"

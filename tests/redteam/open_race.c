@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * open_race.c — red-team helper for tests/integration/test_supervisor.sh: the
+ * open race against a supervisor that checks a path in the caller's memory
+ * and then lets the kernel read it again (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
+ * One task opens a path buffer over and over with raw openat(2) and reads
+ * what it got; another task that shares the memory flips the buffer between
+ * an allowed name and a denied one as fast as it can. A checker that reads
+ * the allowed name while the kernel then opens the denied one leaks.
+ *
+ * Usage: open_race ALLOWED DENIED SECRET TRIES MODE
+ *   ALLOWED, DENIED  file names relative to the working directory, at most
+ *                    7 bytes each, so one 8-byte atomic store switches the
+ *                    whole name and every open sees one name or the other
+ *   SECRET           a string only the denied file holds
+ *   TRIES            how many opens
+ *   MODE             who flips the buffer and who opens it:
+ *     thread   a second thread of this process flips, the main thread opens
+ *     clonevm  a clone(CLONE_VM) child (another process, same memory) flips
+ *     vfork    a second thread flips; the opens run in a vfork() child of
+ *              the main thread (a process that is not in our thread group)
+ *
+ * Prints one line:
+ *   tries=N allowed=N secret=N empty=N eacces=N enoent=N other=N
+ * allowed: reads that returned data without the secret; secret: reads that
+ * returned the secret (a leak); empty: reads of 0 bytes (an overmount);
+ * eacces, enoent, other: failed opens. Exit 0 when the run completed, 2 on a
+ * usage or setup error. The caller judges the counts: natively both allowed
+ * and secret must be > 0 (the race really runs), in the sandbox secret == 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The path buffer both tasks share: one 8-byte word, always NUL-terminated. */
+static union {
+	uint64_t word;
+	char name[8];
+} path_buf;
+
+static uint64_t allowed_word, denied_word;
+static volatile int stop;
+
+static const char *secret;
+static long tries;
+
+static struct {
+	long allowed, secret, empty, eacces, enoent, other;
+} counts;
+
+static void *flip_thread(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&path_buf.word, denied_word, __ATOMIC_RELAXED);
+		__atomic_store_n(&path_buf.word, allowed_word, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int flip_child(void *arg)
+{
+	flip_thread(arg);
+	return 0;
+}
+
+/* The open loop: raw system calls only (it also runs in a vfork child). */
+static void open_loop(void)
+{
+	char buf[512];
+
+	for (long i = 0; i < tries; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, path_buf.name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EACCES)
+				counts.eacces++;
+			else if (errno == ENOENT)
+				counts.enoent++;
+			else
+				counts.other++;
+			continue;
+		}
+		long n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
+		syscall(SYS_close, (int)fd);
+		if (n < 0) {
+			counts.other++;
+			continue;
+		}
+		buf[n] = '\0';
+		if (n == 0)
+			counts.empty++;
+		else if (strstr(buf, secret))
+			counts.secret++;
+		else
+			counts.allowed++;
+	}
+}
+
+static int set_word(uint64_t *word, const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 7)
+		return -1;
+	memset(word, 0, sizeof(*word));
+	memcpy(word, name, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t th;
+	const char *mode;
+	char *end;
+
+	if (argc != 6) {
+		fprintf(stderr,
+			"usage: open_race ALLOWED DENIED SECRET TRIES thread|clonevm|vfork\n");
+		return 2;
+	}
+	if (set_word(&allowed_word, argv[1]) < 0 || set_word(&denied_word, argv[2]) < 0) {
+		fprintf(stderr, "open_race: names must be at most 7 bytes\n");
+		return 2;
+	}
+	secret = argv[3];
+	tries = strtol(argv[4], &end, 10);
+	if (*end || tries <= 0) {
+		fprintf(stderr, "open_race: bad TRIES: %s\n", argv[4]);
+		return 2;
+	}
+	mode = argv[5];
+	path_buf.word = allowed_word;
+
+	if (strcmp(mode, "thread") == 0 || strcmp(mode, "vfork") == 0) {
+		int e = pthread_create(&th, NULL, flip_thread, NULL);
+		if (e) {
+			fprintf(stderr, "open_race: pthread_create: %s\n", strerror(e));
+			return 2;
+		}
+		if (mode[0] == 't') {
+			open_loop();
+		} else {
+			/* The child borrows our memory and our stack until it exits;
+			 * the flipping thread keeps running in this process. */
+			pid_t pid = vfork();
+			if (pid == 0) {
+				open_loop();
+				_exit(0);
+			}
+			if (pid < 0) {
+				perror("open_race: vfork");
+				return 2;
+			}
+			int st;
+			waitpid(pid, &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				fprintf(stderr,
+					"open_race: the vfork child ended with status %#x\n", st);
+				return 2;
+			}
+		}
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		pthread_join(th, NULL);
+	} else if (strcmp(mode, "clonevm") == 0) {
+		size_t size = 256 * 1024;
+		char *stack = malloc(size);
+		if (!stack) {
+			perror("open_race: malloc");
+			return 2;
+		}
+		/* Same memory, separate process (no CLONE_THREAD): a supervisor
+		 * that only checks the thread group misses this writer. */
+		pid_t pid = clone(flip_child, stack + size, CLONE_VM | SIGCHLD, NULL);
+		if (pid < 0) {
+			perror("open_race: clone");
+			return 2;
+		}
+		open_loop();
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		waitpid(pid, NULL, 0);
+		free(stack);
+	} else {
+		fprintf(stderr, "open_race: unknown MODE %s\n", mode);
+		return 2;
+	}
+
+	printf("tries=%ld allowed=%ld secret=%ld empty=%ld eacces=%ld enoent=%ld other=%ld\n",
+	       tries, counts.allowed, counts.secret, counts.empty, counts.eacces, counts.enoent,
+	       counts.other);
+	return 0;
+}
