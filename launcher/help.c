@@ -96,7 +96,7 @@ static const struct help helps[] = {
 	  "and which rule (file:line) decides.\n"
 	  "Exit: 0 allowed, 1 denied, 2 usage or configuration error.\n" },
 	{ "run",
-	  "Usage: aigate run [--dry-run] [--allow-degraded] [--] CMD [ARGS…]\n"
+	  "Usage: aigate run [--dry-run] [--allow-degraded] [--audit-log FILE] [--] CMD [ARGS…]\n"
 	  "\n"
 	  "Run CMD in the sandbox (docs/how-it-works.md). Option parsing stops at CMD:\n"
 	  "`aigate run claude --version` runs `claude --version`.\n"
@@ -104,9 +104,11 @@ static const struct help helps[] = {
 	  "                       writable, which variables are dropped); change nothing\n"
 	  "      --allow-degraded run even when a protection the policy asks for cannot be\n"
 	  "                       built, saying exactly which\n"
+	  "      --audit-log FILE append audit records there (- for stderr); default\n"
+	  "                       ~/.aigate/audit/YYYY-MM-DD.jsonl (docs/audit.md)\n"
 	  "Exit: CMD's status; 128+N when CMD dies of signal N; 125 when the sandbox cannot\n"
-	  "be built; 126 CMD denied or not executable; 127 CMD not found; 2 usage or\n"
-	  "configuration error.\n" },
+	  "be built or its seccomp supervisor died; 126 CMD denied or not executable;\n"
+	  "127 CMD not found; 2 usage or configuration error.\n" },
 	{ "help", "Usage: aigate help [COMMAND]\n" },
 };
 
