@@ -194,11 +194,6 @@ void audit_init(int fd)
 		snprintf(session + 2 * i, 3, "%02x", r[i]);
 }
 
-const char *audit_session(void)
-{
-	return session;
-}
-
 int audit_write(const struct audit_record *rec)
 {
 	char mem[AUDIT_MAX_RECORD];

@@ -41,9 +41,6 @@ int audit_open(const char *path);
 /** audit_init() - the session id (16 hex digits, random) and the fd records go to. */
 void audit_init(int fd);
 
-/** audit_session() - this run's session id. */
-const char *audit_session(void);
-
 /**
  * audit_write() - format @rec and write it with one write(2). Thread-safe.
  * Returns 0 or -errno (the record could not be written: the caller decides

@@ -623,26 +623,29 @@ static void do_open(struct sup_req *r, bool may_block)
 		memcpy(path, tmp, sizeof(path));
 	}
 
-	/* Creating a file under a denied name is denied before anything exists. */
-	if (path[0] != '/' || !(caller_resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+	/*
+	 * Creating (or truncating) a file under a denied name is denied before
+	 * anything exists. Only then is the caller's directory's path needed:
+	 * a plain open never pays for the readlink.
+	 */
+	if ((c.how.flags & (O_CREAT | O_TRUNC)) &&
+	    (path[0] != '/' || !(caller_resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))) {
+		char lex[PATH_MAX * 2];
 		if (path[0] != '/') {
 			base = open_base(r->tid, c.dirfd);
 			if (base < 0) {
 				err = base;
 				goto fail;
 			}
-			if (fd_path(base, base_path, sizeof(base_path)) < 0)
-				snprintf(base_path, sizeof(base_path), "%s", "/");
+			/* A directory whose path we cannot read cannot have its new names judged. */
+			if ((err = fd_path(base, base_path, sizeof(base_path))) < 0)
+				goto fail;
 		}
-		if (c.how.flags & (O_CREAT | O_TRUNC)) {
-			char lex[PATH_MAX * 2];
-			lexical_abs(base_path, path, lex, sizeof(lex));
-			if (sup_name_denied(s, lex, false, rule, sizeof(rule), origin,
-					    sizeof(origin))) {
-				sup_deny(r, "open", lex, rule, origin, EACCES,
-					 "creating or truncating a denied file");
-				return;
-			}
+		lexical_abs(base_path, path, lex, sizeof(lex));
+		if (sup_name_denied(s, lex, false, rule, sizeof(rule), origin, sizeof(origin))) {
+			sup_deny(r, "open", lex, rule, origin, EACCES,
+				 "creating or truncating a denied file");
+			return;
 		}
 	}
 

@@ -334,6 +334,32 @@ wait_until() {
 	fail "timed out waiting for $what"
 }
 
+# ---- processes ---------------------------------------------------------------------
+
+# kill_later PID — kill PID when the case ends, whatever happens.
+kill_later() {
+	KILL_AT_EXIT="${KILL_AT_EXIT:-} $1"
+	# shellcheck disable=SC2086 # a list of pids
+	trap '[ -n "$KILL_AT_EXIT" ] && kill -KILL $KILL_AT_EXIT 2>/dev/null; case_cleanup' EXIT
+}
+
+# proc_alive PID — PID exists and is not a zombie.
+proc_alive() {
+	local state
+	state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$state" != Z ]
+}
+
+# wait_gone PID — poll (50 ms, at most 200 times) until PID has exited.
+wait_gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		proc_alive "$1" || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # ---- audit records ----------------------------------------------------------------
 
 # audit_count FILE KEY=VALUE… — how many JSON lines of FILE have every KEY
