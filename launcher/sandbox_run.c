@@ -589,9 +589,34 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
+	/*
+	 * The plan's mounts and which are writable: everything else is
+	 * read-only (recursively) and the filter denies mount calls, so the
+	 * supervisor's fast path can tell where nothing inside can change a
+	 * path. Only directory mounts whose writability the plan sets; the
+	 * hides and stubs are left out (fewer read-only links: only ever
+	 * more cautious).
+	 */
+	struct sup_mount *mounts = calloc(plan->n ? plan->n : 1, sizeof(*mounts));
+	if (!mounts) {
+		free(scfg.denied);
+		log_error("cannot start the seccomp supervisor: %s", strerror(ENOMEM));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		enum sbx_op_kind k = plan->ops[i].kind;
+		if (k == SBX_TMPFS || k == SBX_BIND_RW || k == SBX_BIND_RO)
+			mounts[scfg.nmounts++] = (struct sup_mount){ .path = plan->ops[i].path,
+								     .writable = k != SBX_BIND_RO };
+	}
+	scfg.mounts = mounts;
+	scfg.fast = true;
+	scfg.init_pid = h->pid;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);
+	free(mounts);
 	if (sup_pid < 0) {
 		log_error("cannot start the seccomp supervisor: %s", strerror(-sup_pid));
 		sbx_abort(h);

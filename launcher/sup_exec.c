@@ -24,9 +24,11 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
@@ -41,6 +43,9 @@ struct argv_copy {
 	char *buf; /* EXEC_MAX_BYTES */
 	const char *argv[EXEC_MAX_ARGS + 1];
 	size_t argc;
+	bool truncated; /* longer than we read: good for the early answer only */
+	/* Where each string was (for the fast path's page check). */
+	uint64_t addr[EXEC_MAX_ARGS];
 };
 
 /* Read the caller's argv (pointers, then strings), for the early answer only. */
@@ -48,20 +53,28 @@ static int read_argv(pid_t tid, uint64_t addr, struct argv_copy *a)
 {
 	size_t used = 0;
 	a->argc = 0;
-	if (addr == 0)
+	a->truncated = true;
+	if (addr == 0) {
+		a->truncated = false;
 		return 0; /* execve(path, NULL, …): the kernel runs it with an empty argv */
+	}
 	for (size_t i = 0; i < EXEC_MAX_ARGS; i++) {
 		uint64_t p;
 		int r = sup_read_mem(tid, addr + i * sizeof(uint64_t), &p, sizeof(p));
 		if (r < 0)
 			return r;
-		if (p == 0)
+		if (p == 0) {
+			a->truncated = false;
 			break;
+		}
 		if (used >= EXEC_MAX_BYTES)
 			break;
 		int n = sup_read_string(tid, p, a->buf + used, EXEC_MAX_BYTES - used);
-		if (n < 0)
+		if (n < 0) {
+			a->argv[a->argc] = NULL;
 			return n == -ENAMETOOLONG ? 0 : n;
+		}
+		a->addr[a->argc] = p;
 		a->argv[a->argc++] = a->buf + used;
 		used += (size_t)n + 1;
 	}
@@ -161,6 +174,118 @@ static bool judge_new_image(const struct sup *s, pid_t pid, struct argv_copy *a,
 	a->argv[a->argc] = NULL;
 	*ret_reason = "the program's real argv, read after the exec, is denied";
 	return exec_verdict(s, exe, a, rule, rsz, origin, osz) < 0;
+}
+
+/* ---- the fast path (sup_fast.c) ---- */
+
+/*
+ * Is the file a native ELF executable? Then the kernel's ELF loader runs
+ * it, and /proc/PID/exe will be this very file: the verdict the slow path
+ * makes at the exec stop can be made now. (A script runs its interpreter:
+ * the slow path judges that.) Remembered per (device, inode); main thread.
+ */
+static bool native_elf(int pfd, const struct stat *st)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+		bool elf;
+	} seen[64];
+	static size_t nseen, next;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].dev == st->st_dev && seen[i].ino == st->st_ino)
+			return seen[i].elf;
+	char link[64];
+	unsigned char h[20];
+	bool elf = false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	int fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false; /* unreadable (mode 0111): the slow path can still judge it */
+	if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h))
+		elf = memcmp(h, "\177ELF", 4) == 0 && h[4] == 2 /* ELFCLASS64 */ &&
+		      h[5] == 1 /* little-endian */ && (h[18] | (h[19] << 8)) == 62 /* EM_X86_64 */;
+	close(fd);
+	size_t slot = nseen < ARRAY_SIZE(seen) ? nseen++ : (next++ % ARRAY_SIZE(seen));
+	seen[slot].dev = st->st_dev;
+	seen[slot].ino = st->st_ino;
+	seen[slot].elf = elf;
+	return elf;
+}
+
+bool sup_exec_fast(struct sup_req *r)
+{
+	struct sup *s = r->s;
+	const __u64 *args = r->n->data.args;
+	bool at = strcmp(r->sc->name, "execveat") == 0;
+	char path[PATH_MAX], resolved[PATH_MAX], rule[512], origin[PATH_MAX];
+	bool answered = false;
+	int fd = -1;
+
+#if !defined(__x86_64__)
+	return false; /* native_elf() knows x86_64 only */
+#endif
+	/* execveat with a descriptor or flags: the slow path. */
+	if (at && ((int)args[0] != AT_FDCWD || args[4] != 0))
+		return false;
+	/* Before anything is read: nobody else can write the caller's memory. */
+	if (sup_open_root(s, r->tid) < 0 || !sup_fast_sole(r))
+		return false;
+	struct argv_copy *a = calloc(1, sizeof(*a));
+	if (!a || !(a->buf = malloc(EXEC_MAX_BYTES)))
+		goto out;
+	uint64_t path_addr = at ? args[1] : args[0];
+	uint64_t argv_addr = at ? args[2] : args[1];
+	int len = sup_read_string(r->tid, path_addr, path, sizeof(path));
+	if (len <= 0 || read_argv(r->tid, argv_addr, a) < 0 || a->truncated)
+		goto out;
+	if (!sup_still_valid(r)) {
+		answered = true; /* the call is gone */
+		goto out;
+	}
+	/* Denials and every doubt: the slow path, which records them. */
+	if (exec_verdict(s, path, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0)
+		goto out;
+	if (path[0] == '/') {
+		fd = sup_fast_resolve(s, path, 0, resolved, sizeof(resolved));
+	} else if (sup_fast_relative_ok(path)) {
+		char cwd[64];
+		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", r->tid);
+		_cleanup_close_ int base = open(cwd, O_PATH | O_CLOEXEC);
+		struct open_how h = { .flags = O_PATH | O_CLOEXEC,
+				      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+						 RESOLVE_NO_MAGICLINKS };
+		if (base >= 0)
+			fd = (int)syscall(SYS_openat2, base, path, &h, sizeof(h));
+		if (fd >= 0 && (sup_fd_path(fd, resolved, sizeof(resolved)) < 0 ||
+				!sup_fast_stable(s, resolved)))
+			goto out;
+	}
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !native_elf(fd, &st))
+		goto out;
+	/* What the exec stop would judge: this file's path and the argv it is given. */
+	if (exec_verdict(s, resolved, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0)
+		goto out;
+	struct sup_span spans[EXEC_MAX_ARGS + 2];
+	size_t n = 0;
+	spans[n++] = (struct sup_span){ path_addr, (size_t)len + 1 };
+	if (argv_addr)
+		spans[n++] = (struct sup_span){ argv_addr, (a->argc + 1) * sizeof(uint64_t) };
+	for (size_t i = 0; i < a->argc; i++)
+		spans[n++] = (struct sup_span){ a->addr[i], strlen(a->argv[i]) + 1 };
+	if (!sup_fast_private(r->tid, spans, n))
+		goto out;
+	answered = true;
+	if (sup_still_valid(r))
+		sup_reply_continue(r);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (a)
+		free(a->buf);
+	free(a);
+	return answered;
 }
 
 /* The caller's file for execveat(fd, "", AT_EMPTY_PATH) or a /proc/self/fd/N path. */

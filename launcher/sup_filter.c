@@ -66,11 +66,18 @@ static const struct sup_syscall table[] = {
 	/* New namespaces bring back capabilities over fresh mount and user namespaces. */
 	DENY("unshare", EPERM, "new namespaces would bring back mount privileges"),
 	DENY("setns", EPERM, "joining namespaces would leave the sandbox"),
+	/*
+	 * clone: namespace flags, and sharing memory, descriptors or the
+	 * working directory outside a thread group (save a vfork child): such
+	 * a sharer could rewrite what the supervisor checked (sup_fast.c).
+	 */
 	DENY("clone", EPERM, "new namespaces would bring back mount privileges"),
 	DENY("personality", EPERM, "execution domains change how system calls are decoded"),
 	/* Faking terminal input runs commands in the user's shell once aigate exits. */
 	DENY("ioctl", EPERM, "TIOCSTI/TIOCLINUX would type into the user's terminal"),
 
+	/* Native AIO completes O_DIRECT reads into memory later: noted, then allowed. */
+	{ "io_setup", SUP_AIO, 0, NULL },
 	{ "open", SUP_OPEN, 0, NULL },
 	{ "openat", SUP_OPEN, 0, NULL },
 	{ "openat2", SUP_OPEN, 0, NULL },
@@ -126,6 +133,22 @@ static const uint64_t ns_flags[] = { CLONE_NEWNS,     CLONE_NEWUSER, CLONE_NEWPI
 				     CLONE_NEWNET,    CLONE_NEWIPC,  CLONE_NEWUTS,
 				     CLONE_NEWCGROUP, 0x80 /* NEWTIME */ };
 
+/*
+ * Sharing outside a thread group. A thread is seen by the supervisor's
+ * thread count, a vfork child by comparing it with its parent; any other
+ * sharer would be invisible to it (sup_fast.c).
+ */
+const struct sup_clone_rule sup_clone_sharing[4] = {
+	/* memory, neither a thread nor a vfork child */
+	{ CLONE_VM | CLONE_THREAD | CLONE_VFORK, CLONE_VM },
+	/* memory, with a parent that is not the sharer */
+	{ CLONE_VM | CLONE_THREAD | CLONE_PARENT, CLONE_VM | CLONE_PARENT },
+	/* the descriptor table, not a thread */
+	{ CLONE_FILES | CLONE_THREAD, CLONE_FILES },
+	/* the working directory and root, not a thread */
+	{ CLONE_FS | CLONE_THREAD, CLONE_FS },
+};
+
 /* The conditional rules: only some calls of these go to the supervisor. */
 static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr)
 {
@@ -135,6 +158,10 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 		for (size_t i = 0; i < ARRAY_SIZE(ns_flags) && r == 0; i++)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+		for (size_t i = 0; i < ARRAY_SIZE(sup_clone_sharing) && r == 0; i++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, sup_clone_sharing[i].mask,
+						     sup_clone_sharing[i].value));
 		return r;
 	}
 	if (strcmp(e->name, "ioctl") == 0) {

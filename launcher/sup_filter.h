@@ -24,7 +24,14 @@ enum sup_kind {
 	SUP_RENAME,   /* rename, renameat, renameat2 */
 	SUP_UNLINK,   /* unlink, unlinkat */
 	SUP_TRUNCATE, /* truncate */
+	SUP_AIO,      /* io_setup: allowed, and the fast path is off from then on */
 };
+
+/* A clone the filter denies: (flags & mask) == value. */
+struct sup_clone_rule {
+	uint64_t mask, value;
+};
+extern const struct sup_clone_rule sup_clone_sharing[4];
 
 struct sup_syscall {
 	const char *name; /* the libseccomp / kernel name */

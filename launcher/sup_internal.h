@@ -33,6 +33,11 @@ struct sup {
 	const struct sup_identity *denied;
 	size_t ndenied;
 	size_t notif_size, resp_size;
+	/* The fast path (sup_fast.c): allowed at all, and where it may not go. */
+	bool fast;
+	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
+	size_t nmounts;
+	pid_t init_pid; /* the sandbox's init: runs no filter, shares no memory with CMD */
 };
 
 /* One notification being handled (by the main thread or a job thread). */
@@ -117,6 +122,8 @@ bool sup_ident_denied(const struct sup *s, const struct stat *st, const char **r
 /* Handlers (sup_open.c, sup_exec.c, sup_fsops.c). Each replies exactly once. */
 void sup_handle_open(struct sup_req *r);
 void sup_handle_exec(struct sup_req *r);
+/** sup_exec_fast() - on the main thread: answer an exec by the fast path. false: not answered. */
+bool sup_exec_fast(struct sup_req *r);
 void sup_handle_fsop(struct sup_req *r);
 
 /**

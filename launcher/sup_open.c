@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
@@ -422,12 +423,13 @@ bool sup_name_denied(const struct sup *s, const char *path, bool is_dir, char *r
 	return true;
 }
 
-bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, char *rule,
-		      size_t rsz, char *origin, size_t osz)
+/* The verdict on @fd, whose resolved path is @path (@known) or is read here. */
+static bool verdict(const struct sup *s, int fd, bool known, char *path, size_t pathsz, char *rule,
+		    size_t rsz, char *origin, size_t osz)
 {
 	struct stat st;
 	const char *why;
-	if (fstat(fd, &st) < 0 || fd_path(fd, path, pathsz) < 0) {
+	if (fstat(fd, &st) < 0 || (!known && fd_path(fd, path, pathsz) < 0)) {
 		snprintf(path, pathsz, "%s", "?");
 		snprintf(rule, rsz, "%s", "unjudgeable file");
 		snprintf(origin, osz, "%s", "built-in");
@@ -445,6 +447,12 @@ bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, ch
 	if (del && del[10] == 0)
 		*del = 0;
 	return sup_name_denied(s, path, S_ISDIR(st.st_mode), rule, rsz, origin, osz);
+}
+
+bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, char *rule,
+		      size_t rsz, char *origin, size_t osz)
+{
+	return verdict(s, fd, false, path, pathsz, rule, rsz, origin, osz);
 }
 
 /* procfs: our extra privileges must not show through (see open_magic). */
@@ -537,6 +545,65 @@ static int resolve_open(struct resolve_ctx *rc, struct open_how *how)
 	return open_relative(rc->s, *rc->base, path, how, rc->caller_resolve);
 }
 
+/*
+ * A plain read-only open the fast path may take (sup_fast.c): no creating,
+ * truncating or writing (those only happen in writable mounts, which the
+ * fast path avoids anyway), no openat2 (its open_how is more memory the
+ * kernel reads again), no O_PATH (judged and continued by the slow path).
+ */
+static bool fast_flags(const struct sup_req *r, const struct open_call *c)
+{
+	return strcmp(r->sc->name, "openat2") != 0 && (c->how.flags & O_ACCMODE) == O_RDONLY &&
+	       !(c->how.flags & (O_CREAT | O_TRUNC | O_TMPFILE_BIT | O_PATH));
+}
+
+/*
+ * The fast path: judge the file as the slow path would, then let the
+ * kernel open it (one round trip instead of two cross-CPU wake-ups). Only
+ * when sup_fast_sole() held before the path was read, so @path is what
+ * the kernel will read, provided its pages are private (checked here).
+ * Returns true when it answered (CONTINUE or a denial), false to go on
+ * with the slow path.
+ */
+static bool fast_open(struct sup_req *r, const struct open_call *c, const char *path, int len)
+{
+	struct sup *s = r->s;
+	char resolved[PATH_MAX], rule[512], origin[PATH_MAX];
+	/* A final symlink under O_NOFOLLOW fails the probe (ELOOP): the slow path answers. */
+	uint64_t probe_flags = c->how.flags & (O_DIRECTORY | O_NOFOLLOW);
+	_cleanup_close_ int fd = -1;
+
+	bool known = path[0] == '/'; /* the probe followed no symlink: its path is the name */
+	if (known) {
+		fd = sup_fast_resolve(s, path, probe_flags, resolved, sizeof(resolved));
+	} else if (sup_fast_relative_ok(path)) {
+		/* From the caller's own directory, never leaving it, following no symlink. */
+		_cleanup_close_ int base = open_base(r->tid, c->dirfd);
+		struct open_how h = { .flags = O_PATH | O_CLOEXEC | probe_flags,
+				      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+						 RESOLVE_NO_MAGICLINKS };
+		if (base >= 0 && (fd = sys_openat2(base, path, &h)) >= 0 &&
+		    (fd_path(fd, resolved, sizeof(resolved)) < 0 || !sup_fast_stable(s, resolved)))
+			return false;
+	}
+	if (fd < 0)
+		return false; /* errors and the rest: the slow path answers exactly */
+	if (verdict(s, fd, known, resolved, sizeof(resolved), rule, sizeof(rule), origin,
+		    sizeof(origin))) {
+		/* An error answer lets the kernel do nothing: no race to fear. */
+		if (sup_still_valid(r))
+			sup_deny(r, "open", resolved, rule, origin, EACCES, NULL);
+		return true;
+	}
+	struct sup_span span = { c->path, (size_t)len + 1 };
+	if (!sup_fast_private(r->tid, &span, 1))
+		return false;
+	/* Still the same blocked call: the pid named it throughout. */
+	if (sup_still_valid(r))
+		sup_reply_continue(r);
+	return true;
+}
+
 static void do_open(struct sup_req *r, bool may_block);
 
 static void open_job(struct sup_req *r)
@@ -555,8 +622,14 @@ static void do_open(struct sup_req *r, bool may_block)
 
 	if ((err = decode(r, &c)) < 0)
 		goto fail;
-	if ((err = sup_read_string(r->tid, c.path, path, PATH_MAX)) < 0)
+	/* Before the read: if nothing else can write the caller's memory now, nothing will. */
+	bool sole = !may_block && fast_flags(r, &c) && sup_fast_sole(r);
+	int len = sup_read_string(r->tid, c.path, path, PATH_MAX);
+	if ((err = len) < 0)
 		goto fail;
+	/* (The fast path checks the id once, at its end: it covers every read before it.) */
+	if (sole && path[0] && sup_open_root(s, r->tid) >= 0 && fast_open(r, &c, path, len))
+		return;
 	/* Everything read from the target is read: from here on it may change, we do not care. */
 	if (!sup_still_valid(r))
 		return;

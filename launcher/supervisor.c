@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
@@ -338,7 +340,16 @@ static void handle_deny(struct sup_req *r)
 		return;
 	}
 	snprintf(what, sizeof(what), "deny %s", e->name);
-	sup_deny(r, "syscall", NULL, what, "built-in", e->err, e->reason);
+	const char *reason = e->reason;
+	if (strcmp(e->name, "clone") == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(sup_clone_sharing); i++)
+			if ((r->n->data.args[0] & sup_clone_sharing[i].mask) ==
+			    sup_clone_sharing[i].value) {
+				snprintf(what, sizeof(what), "deny clone sharing outside a thread");
+				reason = "a process sharing memory, descriptors or the working "
+					 "directory could change what the supervisor checked";
+			}
+	sup_deny(r, "syscall", NULL, what, "built-in", e->err, reason);
 }
 
 /* Another architecture's call (i386 int 0x80, x32): kill before it runs, then record. */
@@ -389,8 +400,16 @@ static void dispatch(struct sup_req *r)
 		sup_handle_open(r); /* hands itself to a job when it could block */
 		return;
 	case SUP_EXEC:
+		sup_fast_forget_tasks();
+		if (sup_exec_fast(r))
+			break;
 		sup_run_job(r, sup_handle_exec);
 		return;
+	case SUP_AIO:
+		/* Its arguments are registers and a pointer it writes: nothing to judge. */
+		sup_fast_aio_seen();
+		sup_reply_continue(r);
+		break;
 	case SUP_LINK:
 	case SUP_SYMLINK:
 	case SUP_RENAME:
@@ -462,12 +481,27 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	/* Modes of files we create for a target are computed with its umask, not ours. */
 	umask(0);
+	/*
+	 * No capabilities (they matter when aigate runs as root): the opens
+	 * we make for the sandbox must meet the permission checks its own
+	 * would (a root-only file stays unreadable), and nothing we hold may
+	 * reach beyond what the sandbox's user could. Same uid as the
+	 * sandbox's processes, so reading and tracing them needs none.
+	 */
+	struct __user_cap_header_struct cap_hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct cap_none[2] = { 0 };
+	if (syscall(SYS_capset, &cap_hdr, cap_none) < 0)
+		_exit(74);
 
 	s.rootfd = -1;
 	s.uid = getuid();
 	s.blob = cfg->blob;
 	s.denied = cfg->denied;
 	s.ndenied = cfg->ndenied;
+	s.fast = cfg->fast;
+	s.mounts = cfg->mounts;
+	s.nmounts = cfg->nmounts;
+	s.init_pid = cfg->init_pid;
 	the_sup = &s;
 	if (cfg->audit_fd >= 0)
 		audit_init(cfg->audit_fd);

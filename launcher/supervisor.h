@@ -11,6 +11,7 @@
 #ifndef AIGATE_SUPERVISOR_H
 #define AIGATE_SUPERVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,12 +24,28 @@ struct sup_identity {
 	const char *why; /* the rule and its origin, for the audit record */
 };
 
+/* A mount of the plan, as the fast path needs to know it. */
+struct sup_mount {
+	const char *path;
+	bool writable;
+};
+
 struct supervisor_config {
 	const struct policy_blob *blob;
 	struct sup_identity *denied; /* sorted by sup_identity_sort() */
 	size_t ndenied;
 	int sock;     /* the end of the socket CMD sends the listener fd on */
 	int audit_fd; /* records go here (-1: none) */
+	/*
+	 * The plan's mounts, in the order they were made: the writable ones
+	 * (write roots, /tmp, /dev/shm) and read-only ones inside them; the
+	 * rest of the tree is read-only. Only then (@fast) may the supervisor
+	 * answer CONTINUE where it proves the kernel sees what it judged.
+	 */
+	const struct sup_mount *mounts;
+	size_t nmounts;
+	bool fast;
+	pid_t init_pid; /* the sandbox's init (our PID namespace): it forks CMD, nothing else */
 };
 
 /** sup_identity_sort() - sort @ids for the supervisor's binary search; drops duplicates. */

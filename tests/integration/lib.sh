@@ -72,6 +72,22 @@ case_cleanup() {
 		chmod -R u+rwX "$T" 2>/dev/null
 		rm -rf "$T"
 	fi
+	if [ -n "${STABLE:-}" ] && [ -d "$STABLE" ]; then
+		rm -rf "$STABLE"
+	fi
+}
+
+# make_stable_dir — $STABLE: a directory of the test user's outside /tmp
+# (on the root file system, which the sandbox sees read-only and no plan
+# mount covers), removed with the case. Where the supervisor's fast path
+# may answer (docs/supervisor.md): everything under $T lies in the
+# sandbox's private /tmp.
+make_stable_dir() {
+	STABLE=$(mktemp -d /var/tmp/aigate-it.XXXXXXXX) || skip "cannot create a directory under /var/tmp"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$TEST_UID:$TEST_GID" "$STABLE"
+	fi
+	chmod 0755 "$STABLE"
 }
 
 # Give everything under $T to the test user (files written by the test as root).

@@ -166,6 +166,10 @@ unshare-mnt       EPERM      unshare            uns
 setns-mnt         EPERM      setns              uns
 clone-newuser     EPERM      clone              ok
 clone-newnet      EPERM      clone              uns
+clone-vm          EPERM      clone              ok
+clone-vm-parent   EPERM      clone              ok
+clone-files       EPERM      clone              ok
+clone-fs          EPERM      clone              ok
 clone3            ENOSYS     -                  ok
 personality-aslr  EPERM      personality        ok
 keyctl            ENOSYS     keyctl             ok
@@ -266,23 +270,28 @@ test_filter_denied_syscalls() {
 	# clone3 is answered ENOSYS by the filter itself, unrecorded: glibc tries
 	# it for every thread and falls back to clone, which is what is checked.
 	assert_no_audit "$AUDIT" syscall=clone3
-	# Both unshare probes, both clone probes: a record each.
+	# Both unshare probes, the six clone probes: a record each.
 	assert_eq "$(audit_count "$AUDIT" action=syscall syscall=unshare verdict=denied)" 2 "records for unshare"
-	assert_eq "$(audit_count "$AUDIT" action=syscall syscall=clone verdict=denied)" 2 "records for clone"
+	assert_eq "$(audit_count "$AUDIT" action=syscall syscall=clone verdict=denied)" 6 "records for clone"
+	# The sharing ones name their own rule.
+	assert_eq "$(audit_count "$AUDIT" action=syscall syscall=clone "rule.text=deny clone sharing outside a thread")" 4 \
+		"records for clone sharing"
 }
 
-# Negative controls: fork, vfork, clone without namespace flags, threads
+# Negative controls: fork, vfork, clone without namespace flags, the
+# CLONE_VM|CLONE_VFORK clone posix_spawn makes, native AIO's io_setup
+# (trapped only to turn the supervisor's fast path off), threads
 # (glibc tries clone3, gets ENOSYS and falls back to clone), querying the
 # personality and setting PER_LINUX all work, with no record; in the same
 # run a personality change is denied (the filter was there).
 test_filter_plain_process_calls_allowed() {
 	flt_setup
 	redteam_build filter_probe
-	ag run --audit-log "$AUDIT" -- "$BIN" /tmp/probe fork vfork clone thread \
-		personality-query personality-linux personality-aslr
+	ag run --audit-log "$AUDIT" -- "$BIN" /tmp/probe fork vfork clone clone-vfork thread \
+		io_setup personality-query personality-linux personality-aslr
 	assert_status 0
 	local probe
-	for probe in fork vfork clone thread personality-query personality-linux; do
+	for probe in fork vfork clone clone-vfork thread io_setup personality-query personality-linux; do
 		stdout_line "$probe: ok"
 	done
 	stdout_line "personality-aslr: EPERM"
@@ -291,6 +300,7 @@ test_filter_plain_process_calls_allowed() {
 	assert_no_audit "$AUDIT" syscall=clone
 	assert_no_audit "$AUDIT" syscall=fork
 	assert_no_audit "$AUDIT" syscall=vfork
+	assert_no_audit "$AUDIT" syscall=io_setup
 }
 
 # ---- io_uring ------------------------------------------------------------------------

@@ -253,12 +253,20 @@ EOF
 
 # ---- 2: the open race ------------------------------------------------------------
 
-# run_open_race_natively — calibration: each mode reads both files natively.
+# The writers of the open race (tests/redteam/open_race.c): a thread, a
+# vfork child's parent's thread, a MAP_SHARED page, a file under a private
+# mapping, a thread of a group whose leader has exited. (Its clonevm mode,
+# a process sharing memory outside a thread group, is now refused by the
+# filter: test_filter.sh.)
+RACE_MODES="thread vfork shared file zombie"
+
+# run_open_race_natively [ALLOWED DENIED SECRET] — calibration: each mode
+# reads both files natively.
 run_open_race_natively() {
-	local mode
-	for mode in thread clonevm vfork; do
+	local mode allowed=${1:-ok.txt} denied=${2:-.env} secret=${3:-$SECRET}
+	for mode in $RACE_MODES; do
 		NOTE="calibration, mode $mode"
-		as_user "$RT/open_race" ok.txt .env "$SECRET" 20000 "$mode"
+		as_user "$RT/open_race" "$allowed" "$denied" "$secret" 20000 "$mode"
 		assert_status 0
 		if [ "$(field "$(cat "$OUT")" secret)" -eq 0 ] || [ "$(field "$(cat "$OUT")" allowed)" -eq 0 ]; then
 			fail "natively the race should read both files (the flipper must really flip)"
@@ -284,6 +292,21 @@ check_race_line() {
 	NOTE=
 }
 
+# check_race_run SECRET TARGET RULE — after the race modes ran in the
+# sandbox: it exited 0, no SECRET, each mode's line passes check_race_line,
+# and one denied-open record of TARGET under RULE per EACCES.
+check_race_run() {
+	local secret=$1 target=$2 rule=$3 mode
+	assert_status 0
+	assert_stdout_not_contains "$secret"
+	RACE_EACCES=0
+	for mode in $RACE_MODES; do
+		check_race_line "$mode"
+	done
+	assert_denied_open "$target" "$rule" exe=~open_race
+	assert_one_record_per_denial "$target"
+}
+
 # assert_one_record_per_denial TARGET — as many denied-open records of
 # TARGET as the race programs counted EACCES ($RACE_EACCES).
 assert_one_record_per_denial() {
@@ -296,25 +319,17 @@ assert_one_record_per_denial() {
 	}
 }
 
-# One thread (or a CLONE_VM process, or a vfork child's parent) flips the
-# path between ok.txt and .env while another opens it: 0 leaks in 20,000.
+# Another task flips the path between ok.txt and .env while one opens it,
+# in each of $RACE_MODES: 0 leaks in 20,000 each.
 test_supervisor_open_race() {
 	sup_setup
 	rt_build open_race
 	run_open_race_natively
 	in_script t.sh <<EOF
-for m in thread clonevm vfork; do printf '%s ' "\$m"; .rt/open_race ok.txt .env '$SECRET' 20000 "\$m"; done
+for m in $RACE_MODES; do printf '%s ' "\$m"; .rt/open_race ok.txt .env '$SECRET' 20000 "\$m"; done
 EOF
-	AG_TIMEOUT=120 ag_sup sh ./t.sh
-	assert_status 0
-	assert_stdout_not_contains "$SECRET"
-	local mode
-	RACE_EACCES=0
-	for mode in thread clonevm vfork; do
-		check_race_line "$mode"
-	done
-	assert_denied_open "$PROJ/.env" .env exe=~open_race
-	assert_one_record_per_denial "$PROJ/.env"
+	AG_TIMEOUT=180 ag_sup sh ./t.sh
+	check_race_run "$SECRET" "$PROJ/.env" .env
 }
 
 # The race against a file the host creates after start (no overmount beneath).
@@ -324,21 +339,51 @@ test_supervisor_open_race_late_file() {
 	in_script t.sh <<EOF
 echo ready >ready.fifo
 read -r go <go.fifo
-for m in thread clonevm vfork; do printf '%s ' "\$m"; .rt/open_race ok.txt new.pem '$LATE_SECRET' 20000 "\$m"; done
+for m in $RACE_MODES; do printf '%s ' "\$m"; .rt/open_race ok.txt new.pem '$LATE_SECRET' 20000 "\$m"; done
 EOF
 	host_creates_pem() {
 		write_file "$PROJ/new.pem" <<<"KEY=$LATE_SECRET"
 	}
-	AG_TIMEOUT=120 sup_sequenced host_creates_pem sh ./t.sh
-	assert_status 0
-	assert_stdout_not_contains "$LATE_SECRET"
-	local mode
-	RACE_EACCES=0
-	for mode in thread clonevm vfork; do
-		check_race_line "$mode"
-	done
-	assert_denied_open "$PROJ/new.pem" "*.pem" exe=~open_race
-	assert_one_record_per_denial "$PROJ/new.pem"
+	AG_TIMEOUT=180 sup_sequenced host_creates_pem sh ./t.sh
+	check_race_run "$LATE_SECRET" "$PROJ/new.pem" "*.pem"
+}
+
+# The same race where the fast path answers (docs/supervisor.md, "The fast
+# path"): a read-only directory outside every writable mount, a plain
+# relative open, and a denied file (an absolute deny_read rule) that the
+# host creates after start, so no overmount is beneath it. Each mode beats
+# one of the fast path's conditions (a lone thread; pages only the caller's
+# memory map can change; a vfork parent that is a lone thread; a parent
+# leader with a memory map): with any one of them removed from
+# launcher/sup_fast.c, its mode read the secret here about 5,000 times in
+# 20,000.
+test_supervisor_open_race_fast_path() {
+	sup_setup
+	make_stable_dir
+	rt_build open_race
+	printf 'hello\n' >"$STABLE/ok.txt"
+	printf 'KEY=%s\n' "$LATE_SECRET" >"$STABLE/sec"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R "$TEST_UID:$TEST_GID" "$STABLE"
+	fi
+	CWD=$STABLE run_open_race_natively ok.txt sec "$LATE_SECRET"
+	rm -f "$STABLE/sec"
+	sed -i "s|^deny_read:\$|deny_read:\\n  - \"$STABLE/sec\"|" "$CFG"
+	grep -q "^  - \"$STABLE/sec\"" "$CFG" || fail "setup: the deny_read rule for $STABLE/sec is missing"
+	in_script t.sh <<EOF
+echo ready >ready.fifo
+read -r go <go.fifo
+cd '$STABLE' || exit 9
+for m in $RACE_MODES; do printf '%s ' "\$m"; '$RT/open_race' ok.txt sec '$LATE_SECRET' 20000 "\$m"; done
+EOF
+	host_creates_sec() {
+		printf 'KEY=%s\n' "$LATE_SECRET" >"$STABLE/sec"
+		if [ "$(id -u)" -eq 0 ]; then
+			chown "$TEST_UID:$TEST_GID" "$STABLE/sec"
+		fi
+	}
+	AG_TIMEOUT=180 sup_sequenced host_creates_sec sh ./t.sh
+	check_race_run "$LATE_SECRET" "$STABLE/sec" "$STABLE/sec"
 }
 
 # ---- 3, 4: exec decisions by argv ------------------------------------------------
@@ -364,7 +409,7 @@ delete_runs() {
 test_supervisor_exec_argv_race() {
 	sup_setup
 	kubectl_setup
-	local log=$PROJ/kubectl.log line n
+	local log=$PROJ/kubectl.log
 	# Calibration: natively the flipped argument does reach the new program.
 	LAST_CMD="(natively) exec_race race bin/kubectl 3000 10 vfork 3>>kubectl.log"
 	(cd "$PROJ" && exec env -i PATH="$CLEAN_PATH" "${AS_USER[@]}" \
@@ -383,11 +428,18 @@ printf 'spawn '; .rt/exec_race race "$PWD/bin/kubectl" 5000 15 spawn
 EOF
 	AG_TIMEOUT=150 ag_sup sh ./t.sh
 	assert_status 0
+	check_exec_race "$log" "vfork spawn" "$PROJ/bin/kubectl"
+}
+
+# check_exec_race LOG MODES PROG — after an exec_race run in the sandbox
+# ($OUT has a counts line per mode): no "delete" ran, "get" did, every run
+# left one line, and one audit record per denial and per kill.
+check_exec_race() {
+	local log=$1 modes=$2 prog=$3 mode line n ran=0 denied=0 killed=0
 	n=$(delete_runs "$log")
 	[ "$n" = 0 ] || fail "$n kubectl runs with argv[1] 'delete' got through (see $log)"
 	grep -q '^get pods$' "$log" || fail "no 'kubectl get pods' ran: the race did not run"
-	local mode ran=0 denied=0 killed=0
-	for mode in vfork spawn; do
+	for mode in $modes; do
 		line=$(grep "^$mode tries=" "$OUT")
 		NOTE="mode $mode: $line"
 		[ -n "$line" ] || fail "no counts for mode $mode"
@@ -405,7 +457,7 @@ EOF
 	# (target); a killed one is the new image, with its real argv.
 	if [ "$denied" -gt 0 ]; then
 		assert_audit "$AUDIT" action=exec verdict=denied enforcer=supervisor errno=EACCES \
-			"rule.text=kubectl delete" syscall=execve "target=$PROJ/bin/kubectl"
+			"rule.text=kubectl delete" syscall=execve "target=$prog"
 	fi
 	if [ "$killed" -gt 0 ]; then
 		assert_audit "$AUDIT" action=exec verdict=killed enforcer=supervisor \
@@ -417,6 +469,43 @@ EOF
 	n=$(audit_count "$AUDIT" action=exec verdict=killed "rule.text=kubectl delete")
 	[ "$n" = "$killed" ] || fail "$killed processes killed, $n killed-exec records"
 	NOTE=
+}
+
+# The exec race where the fast path answers: kubectl in a read-only
+# directory outside every writable mount, started by a lone thread (its
+# argv in a MAP_SHARED page a forked process flips) or from a thread of a
+# group whose leader has exited. With the page check or the parent-leader
+# check removed from launcher/sup_fast.c, "delete" ran here.
+test_supervisor_exec_argv_race_fast_path() {
+	sup_setup
+	kubectl_setup
+	make_stable_dir
+	mkdir -p "$STABLE/bin"
+	cp "$RT/fake_kubectl" "$STABLE/bin/kubectl"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R "$TEST_UID:$TEST_GID" "$STABLE"
+	fi
+	local log=$PROJ/kubectl.log mode
+	for mode in shared zombie; do
+		LAST_CMD="(natively) exec_race race $STABLE/bin/kubectl 3000 10 $mode 3>>kubectl.log"
+		(cd "$PROJ" && exec env -i PATH="$CLEAN_PATH" "${AS_USER[@]}" \
+			"$RT/exec_race" race "$STABLE/bin/kubectl" 3000 10 "$mode") >"$OUT" 2>"$ERR" 3>>"$log"
+		STATUS=$?
+		assert_status 0
+		if [ "$(delete_runs "$log")" -eq 0 ] || ! grep -q '^get pods$' "$log"; then
+			fail "natively both 'get pods' and 'delete pods' should run in mode $mode"
+		fi
+		rm -f "$log"
+	done
+
+	in_script t.sh <<EOF
+exec 3>>kubectl.log
+printf 'shared '; .rt/exec_race race '$STABLE/bin/kubectl' 20000 40 shared
+printf 'zombie '; .rt/exec_race race '$STABLE/bin/kubectl' 20000 40 zombie
+EOF
+	AG_TIMEOUT=150 ag_sup sh ./t.sh
+	assert_status 0
+	check_exec_race "$log" "shared zombie" "$STABLE/bin/kubectl"
 }
 
 # `kubectl delete` through every way of starting it: EACCES (exit 126), the
@@ -816,4 +905,34 @@ done"
 	assert_stdout_is "inside"
 	assert_no_audit "$AUDIT" verdict=denied
 	assert_no_audit "$AUDIT" verdict=killed
+}
+
+# ---- the supervisor's own privileges ---------------------------------------------
+
+# aigate run as root: the sandbox has no capabilities, so a file of another
+# user's with mode 0600 is unreadable in it — by the kernel's own open (the
+# fast path) and by the supervisor's open on its behalf (a writable project:
+# the slow path), which must not use root's capabilities either.
+test_supervisor_root_launcher_no_dac_override() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: checks aigate run by root"
+	sup_setup
+	make_stable_dir
+	# Root's own run: everything root's, but the two files of the test user's.
+	write_file "$PROJ/theirs.txt" <<<"MINE=$SECRET"
+	chown -R root:root "$T"
+	chown "$TEST_UID:$TEST_GID" "$PROJ/theirs.txt"
+	chmod 0600 "$PROJ/theirs.txt"
+	printf 'MINE=%s\n' "$SECRET" >"$STABLE/theirs.txt"
+	chown "$TEST_UID:$TEST_GID" "$STABLE/theirs.txt"
+	chmod 0600 "$STABLE/theirs.txt"
+	# Natively root reads both (CAP_DAC_OVERRIDE).
+	[ "$(cat "$PROJ/theirs.txt" "$STABLE/theirs.txt" | grep -c "$SECRET")" = 2 ] ||
+		fail "setup: root cannot read the files natively"
+	local AS_USER=()
+	ag_sup sh -c "cat theirs.txt; echo rc=\$?; cat '$STABLE/theirs.txt'; echo rc=\$?"
+	assert_status 0
+	assert_stdout_not_contains "$SECRET"
+	assert_stdout_contains "rc=1"
+	assert_stderr_contains "cat: theirs.txt: Permission denied"
+	assert_stderr_contains "cat: $STABLE/theirs.txt: Permission denied"
 }

@@ -227,6 +227,66 @@ static long probe_clone(void)
 	return clone_flags(SIGCHLD);
 }
 
+/* A child that shares our memory runs on a stack of its own and exits at once. */
+static int vm_child(void *arg)
+{
+	(void)arg;
+	_exit(0);
+}
+
+/* clone(2) with CLONE_VM in FLAGS: through glibc's wrapper, with a stack. */
+static long clone_vm(unsigned long flags)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int pid = clone(vm_child, stack + sizeof(stack), (int)flags, NULL);
+	if (pid < 0)
+		return -1;
+	return reap_ok((pid_t)pid);
+}
+
+/*
+ * Sharing memory, the descriptor table or the working directory with a
+ * process that is not a thread: the supervisor could not see that sharer.
+ */
+static long probe_clone_vm(void)
+{
+	return clone_vm(CLONE_VM | SIGCHLD);
+}
+
+/* The child is our parent's (CLONE_PARENT), not ours to reap: success is a pid. */
+static long probe_clone_vm_parent(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int pid = clone(vm_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | CLONE_PARENT,
+			NULL);
+	return pid < 0 ? -1 : 0;
+}
+
+static long probe_clone_files(void)
+{
+	return clone_flags(CLONE_FILES | SIGCHLD);
+}
+
+static long probe_clone_fs(void)
+{
+	return clone_flags(CLONE_FS | SIGCHLD);
+}
+
+/* Native AIO: trapped (it turns the supervisor's fast path off), then allowed. */
+static long probe_io_setup(void)
+{
+	unsigned long ctx = 0;
+	if (syscall(SYS_io_setup, 8, &ctx) < 0)
+		return -1;
+	return syscall(SYS_io_destroy, ctx);
+}
+
+/* The vfork form posix_spawn uses: allowed. */
+static long probe_clone_vfork(void)
+{
+	return clone_vm(CLONE_VM | CLONE_VFORK | SIGCHLD);
+}
+
 static void *thread_main(void *arg)
 {
 	return arg;
@@ -384,6 +444,12 @@ static const struct probe {
 	{ "fork", probe_fork },
 	{ "vfork", probe_vfork },
 	{ "clone", probe_clone },
+	{ "clone-vm", probe_clone_vm },
+	{ "clone-vm-parent", probe_clone_vm_parent },
+	{ "clone-files", probe_clone_files },
+	{ "clone-fs", probe_clone_fs },
+	{ "clone-vfork", probe_clone_vfork },
+	{ "io_setup", probe_io_setup },
 	{ "thread", probe_thread },
 	{ "personality-query", probe_personality_query },
 	{ "personality-linux", probe_personality_linux },

@@ -19,6 +19,17 @@
  *     clonevm  a clone(CLONE_VM) child (another process, same memory) flips
  *     vfork    a second thread flips; the opens run in a vfork() child of
  *              the main thread (a process that is not in our thread group)
+ *   and against the supervisor's fast path (a CONTINUE when it proves that
+ *   nothing can rewrite the path), each beating one of its conditions:
+ *     shared   the opener is a lone thread; the buffer is a MAP_SHARED page
+ *              that a forked child flips
+ *     file     the opener is a lone thread; the buffer is a read-only
+ *              MAP_PRIVATE mapping of a file that a forked child rewrites
+ *              with pwrite(2) (the page is the page cache's until copied)
+ *     zombie   the main thread exits (the thread-group leader stays as a
+ *              zombie, without a memory map); one thread flips, another
+ *              vforks the opener: its parent's leader shows no map to
+ *              compare with
  *
  * Prints one line:
  *   tries=N allowed=N secret=N empty=N eacces=N enoent=N other=N
@@ -37,15 +48,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The path buffer both tasks share: one 8-byte word, always NUL-terminated. */
-static union {
+static union path_word {
 	uint64_t word;
 	char name[8];
-} path_buf;
+} path_static, *path_buf = &path_static;
+static int flip_fd = -1; /* file mode: the child flips the word with pwrite on this file */
 
 static uint64_t allowed_word, denied_word;
 static volatile int stop;
@@ -61,8 +74,14 @@ static void *flip_thread(void *arg)
 {
 	(void)arg;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&path_buf.word, denied_word, __ATOMIC_RELAXED);
-		__atomic_store_n(&path_buf.word, allowed_word, __ATOMIC_RELAXED);
+		if (flip_fd >= 0) {
+			if (pwrite(flip_fd, &denied_word, 8, 0) != 8 ||
+			    pwrite(flip_fd, &allowed_word, 8, 0) != 8)
+				break;
+			continue;
+		}
+		__atomic_store_n(&path_buf->word, denied_word, __ATOMIC_RELAXED);
+		__atomic_store_n(&path_buf->word, allowed_word, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -79,7 +98,7 @@ static void open_loop(void)
 	char buf[512];
 
 	for (long i = 0; i < tries; i++) {
-		long fd = syscall(SYS_openat, AT_FDCWD, path_buf.name, O_RDONLY | O_CLOEXEC);
+		long fd = syscall(SYS_openat, AT_FDCWD, path_buf->name, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EACCES)
 				counts.eacces++;
@@ -105,6 +124,27 @@ static void open_loop(void)
 	}
 }
 
+static void report(void);
+
+/* zombie mode: vfork the opener from a thread whose group leader has exited. */
+static void *zombie_opener(void *arg)
+{
+	(void)arg;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		open_loop();
+		_exit(0);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "open_race: the vfork child failed (status %#x)\n", st);
+		exit(2);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	report();
+	exit(0);
+}
+
 static int set_word(uint64_t *word, const char *name)
 {
 	size_t n = strlen(name);
@@ -123,7 +163,8 @@ int main(int argc, char **argv)
 
 	if (argc != 6) {
 		fprintf(stderr,
-			"usage: open_race ALLOWED DENIED SECRET TRIES thread|clonevm|vfork\n");
+			"usage: open_race ALLOWED DENIED SECRET TRIES "
+			"thread|clonevm|vfork|shared|file|zombie\n");
 		return 2;
 	}
 	if (set_word(&allowed_word, argv[1]) < 0 || set_word(&denied_word, argv[2]) < 0) {
@@ -137,7 +178,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[5];
-	path_buf.word = allowed_word;
+	path_buf->word = allowed_word;
 
 	if (strcmp(mode, "thread") == 0 || strcmp(mode, "vfork") == 0) {
 		int e = pthread_create(&th, NULL, flip_thread, NULL);
@@ -187,13 +228,67 @@ int main(int argc, char **argv)
 		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 		waitpid(pid, NULL, 0);
 		free(stack);
+	} else if (strcmp(mode, "shared") == 0 || strcmp(mode, "file") == 0) {
+		if (mode[0] == 's') {
+			path_buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (path_buf == MAP_FAILED) {
+				perror("open_race: mmap");
+				return 2;
+			}
+			path_buf->word = allowed_word;
+		} else {
+			char tmpl[] = "/tmp/open_race.XXXXXX";
+			flip_fd = mkstemp(tmpl);
+			if (flip_fd < 0 || unlink(tmpl) < 0 || ftruncate(flip_fd, 4096) < 0 ||
+			    pwrite(flip_fd, &allowed_word, 8, 0) != 8) {
+				perror("open_race: temporary file");
+				return 2;
+			}
+			/* Read-only and private: this process never writes (copies) the page. */
+			path_buf = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, flip_fd, 0);
+			if (path_buf == MAP_FAILED) {
+				perror("open_race: mmap");
+				return 2;
+			}
+		}
+		/* Another process, not a thread: this one stays single-threaded. */
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("open_race: fork");
+			return 2;
+		}
+		if (pid == 0) {
+			for (;;)
+				flip_thread(NULL);
+		}
+		open_loop();
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	} else if (strcmp(mode, "zombie") == 0) {
+		int e = pthread_create(&th, NULL, flip_thread, NULL);
+		pthread_t opener;
+		if (!e)
+			e = pthread_create(&opener, NULL, zombie_opener, NULL);
+		if (e) {
+			fprintf(stderr, "open_race: pthread_create: %s\n", strerror(e));
+			return 2;
+		}
+		/* The leader goes; the process lives on in its threads (zombie_opener ends it). */
+		pthread_exit(NULL);
 	} else {
 		fprintf(stderr, "open_race: unknown MODE %s\n", mode);
 		return 2;
 	}
 
+	report();
+	return 0;
+}
+
+static void report(void)
+{
 	printf("tries=%ld allowed=%ld secret=%ld empty=%ld eacces=%ld enoent=%ld other=%ld\n",
 	       tries, counts.allowed, counts.secret, counts.empty, counts.eacces, counts.enoent,
 	       counts.other);
-	return 0;
+	fflush(stdout);
 }
