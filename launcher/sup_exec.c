@@ -261,11 +261,20 @@ bool sup_exec_fast(struct sup_req *r)
 				!sup_fast_stable(s, resolved)))
 			goto out;
 	}
+	/*
+	 * Nothing there (execvp walking PATH): on a path nothing inside can
+	 * change, the kernel will find nothing either and fail as natively
+	 * (with E2BIG first, should the arguments be too long). Without this,
+	 * each miss took the slow path: a thread and a ptrace attach.
+	 */
+	bool missing = path[0] == '/' && (fd == -ENOENT || fd == -ENOTDIR);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !native_elf(fd, &st))
+	if (!missing &&
+	    (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !native_elf(fd, &st)))
 		goto out;
 	/* What the exec stop would judge: this file's path and the argv it is given. */
-	if (exec_verdict(s, resolved, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0)
+	if (!missing &&
+	    exec_verdict(s, resolved, a, rule, sizeof(rule), origin, sizeof(origin)) >= 0)
 		goto out;
 	struct sup_span spans[EXEC_MAX_ARGS + 2];
 	size_t n = 0;
@@ -274,7 +283,7 @@ bool sup_exec_fast(struct sup_req *r)
 		spans[n++] = (struct sup_span){ argv_addr, (a->argc + 1) * sizeof(uint64_t) };
 	for (size_t i = 0; i < a->argc; i++)
 		spans[n++] = (struct sup_span){ a->addr[i], strlen(a->argv[i]) + 1 };
-	if (!sup_fast_private(r->tid, spans, n))
+	if (!sup_fast_private(s, r->tid, spans, n))
 		goto out;
 	answered = true;
 	if (sup_still_valid(r))

@@ -43,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,6 +57,12 @@
 #define PAGE_SHIFT_4K  12
 #define PM_PRESENT     (1ULL << 63)
 #define PM_FILE_SHARED (1ULL << 61) /* a file page or shared anonymous memory */
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	return fd < 0 ? -errno : fd;
+}
 
 static atomic_bool aio_seen;
 
@@ -241,7 +249,59 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-bool sup_fast_private(pid_t tid, const struct sup_span *spans, size_t n)
+/*
+ * PROCMAP_QUERY (Linux 6.11; not in every uapi header yet): the mapping
+ * that covers an address, and the file behind it, by an ioctl on
+ * /proc/PID/maps.
+ */
+#ifndef PROCMAP_QUERY
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#endif
+#define PROCMAP_VMA_SHARED 0x08
+
+/*
+ * A private file page that has not been copied shows the page cache, so
+ * it changes when the file is written. It is as stable as anonymous memory
+ * when nothing in the sandbox can write that file: not the sandbox user's
+ * (no chmod), no write bit for group or others (with an ACL the group bits
+ * are its mask, which caps every named entry), and the sandbox holds no
+ * capabilities. That covers what programs pass as literals: ld.so's
+ * "/etc/ld.so.cache", libc's "sh" and "-c". @maps: the caller's
+ * /proc/TID/maps, opened for this check. Sets *@vma_end.
+ */
+static bool file_page_stable(const struct sup *s, int maps, uint64_t addr, uint64_t *vma_end)
+{
+	char name[PATH_MAX];
+	struct procmap_query q = { .size = sizeof(q),
+				   .query_addr = addr,
+				   .vma_name_size = sizeof(name),
+				   .vma_name_addr = (uintptr_t)name };
+	if (maps < 0 || ioctl(maps, PROCMAP_QUERY, &q) < 0 || addr < q.vma_start)
+		return false;
+	*vma_end = q.vma_end;
+	/* Shared: another mapping (or the file) writes it in place. */
+	if ((q.vma_flags & PROCMAP_VMA_SHARED) || q.inode == 0 || name[0] != '/')
+		return false;
+	/* The name as the sandbox sees it; it must still be that very file. */
+	struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = sys_openat2(s->rootfd, name, &how);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return false; /* " (deleted)", a memfd, renamed: not judged, refused */
+	return S_ISREG(st.st_mode) && st.st_ino == q.inode &&
+	       st.st_dev == makedev(q.dev_major, q.dev_minor) && st.st_uid != s->uid &&
+	       !(st.st_mode & 022);
+}
+
+bool sup_fast_private(const struct sup *s, pid_t tid, const struct sup_span *spans, size_t n)
 {
 	uint64_t pages[SUP_FAST_MAX_PAGES];
 	size_t np = 0;
@@ -267,6 +327,8 @@ bool sup_fast_private(pid_t tid, const struct sup_span *spans, size_t n)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
+	_cleanup_close_ int maps = -1; /* opened for the first file page */
+	uint64_t stable_end = 0;       /* file pages below this address: checked */
 	uint64_t ent[64];
 	for (size_t i = 0; i < np;) {
 		/* One read per run of consecutive pages. */
@@ -277,9 +339,19 @@ bool sup_fast_private(pid_t tid, const struct sup_span *spans, size_t n)
 		ssize_t want = (ssize_t)(span * sizeof(uint64_t));
 		if (pread(fd, ent, (size_t)want, (off_t)(pages[i] * sizeof(uint64_t))) != want)
 			return false;
-		for (uint64_t k = 0; k < span; k++)
-			if (!(ent[k] & PM_PRESENT) || (ent[k] & PM_FILE_SHARED))
+		for (uint64_t k = 0; k < span; k++) {
+			uint64_t addr = (pages[i] + k) << PAGE_SHIFT_4K;
+			if (!(ent[k] & PM_PRESENT))
 				return false;
+			if (!(ent[k] & PM_FILE_SHARED) || addr < stable_end)
+				continue;
+			if (maps < 0) {
+				snprintf(path, sizeof(path), "/proc/%d/maps", tid);
+				maps = open(path, O_RDONLY | O_CLOEXEC);
+			}
+			if (!file_page_stable(s, maps, addr, &stable_end))
+				return false;
+		}
 		i += run;
 	}
 	return true;
@@ -403,12 +475,6 @@ static struct {
 	char *link, *target;
 } links[LINK_CACHE];
 static size_t nlinks, next_slot;
-
-static int sys_openat2(int dirfd, const char *path, struct open_how *how)
-{
-	int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
-	return fd < 0 ? -errno : fd;
-}
 
 /*
  * Replace the longest cached symlink prefix of @path; true when one

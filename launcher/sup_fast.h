@@ -41,8 +41,12 @@ void sup_fast_forget_tasks(void);
  */
 bool sup_fast_sole(const struct sup_req *r);
 
-/** sup_fast_private() - every page under @spans is present, private and anonymous. */
-bool sup_fast_private(pid_t tid, const struct sup_span *spans, size_t n);
+/**
+ * sup_fast_private() - every page under @spans is present and can change
+ * only through the caller's own memory map: private and anonymous, or a
+ * private, uncopied page of a file nothing in the sandbox can write.
+ */
+bool sup_fast_private(const struct sup *s, pid_t tid, const struct sup_span *spans, size_t n);
 
 /** sup_fast_stable() - nothing inside the sandbox can change what @path (absolute, resolved) names. */
 bool sup_fast_stable(const struct sup *s, const char *path);

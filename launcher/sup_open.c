@@ -596,7 +596,7 @@ static bool fast_open(struct sup_req *r, const struct open_call *c, const char *
 		return true;
 	}
 	struct sup_span span = { c->path, (size_t)len + 1 };
-	if (!sup_fast_private(r->tid, &span, 1))
+	if (!sup_fast_private(s, r->tid, &span, 1))
 		return false;
 	/* Still the same blocked call: the pid named it throughout. */
 	if (sup_still_valid(r))
