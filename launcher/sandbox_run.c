@@ -612,7 +612,6 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	}
 	scfg.mounts = mounts;
 	scfg.fast = true;
-	scfg.init_pid = h->pid;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);

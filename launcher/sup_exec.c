@@ -199,7 +199,8 @@ static bool native_elf(int pfd, const struct stat *st)
 	unsigned char h[20];
 	bool elf = false;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	int fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a lease on the file must not stall the supervisor. */
+	int fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return false; /* unreadable (mode 0111): the slow path can still judge it */
 	if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h))
@@ -225,6 +226,9 @@ bool sup_exec_fast(struct sup_req *r)
 #if !defined(__x86_64__)
 	return false; /* native_elf() knows x86_64 only */
 #endif
+	/* A binfmt_misc entry may claim native ELF files too: then /proc/PID/exe is not this file. */
+	if (!s->fast_exec)
+		return false;
 	/* execveat with a descriptor or flags: the slow path. */
 	if (at && ((int)args[0] != AT_FDCWD || args[4] != 0))
 		return false;

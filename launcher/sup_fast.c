@@ -13,16 +13,23 @@
  *
  * 1. Nobody else can write the caller's memory, descriptor table or
  *    working directory (sup_fast_sole): the caller is its thread group's
- *    only thread, and no process shares its memory. With the filter's clone
- *    rules (no CLONE_VM, CLONE_FILES or CLONE_FS sharing outside a thread
- *    group, save a vfork child; no CLONE_PARENT with CLONE_VM), the only
- *    possible sharer is the parent of a vfork child: checked with kcmp(2).
+ *    only thread, its memory map is the one its own exec made (the kernel
+ *    clears PF_FORKNOEXEC at exec: not a vfork child, nor a fork child
+ *    whose origin we cannot tell from a vfork orphan's), and it has not
+ *    started a vfork child since (every vfork-style clone is trapped and
+ *    its caller remembered). With the filter's clone rules (no CLONE_VM,
+ *    CLONE_FILES or CLONE_FS sharing outside a thread group but a vfork
+ *    child) that leaves no other task that could use its map. A parent
+ *    chain could not prove it: a vfork child's vfork child outlives a
+ *    killed middle one while the top resumes, and a vfork parent that is
+ *    killed writes its clear_child_tid word into the shared memory.
  *    A sharer can only be made by the caller itself, which is blocked, so
  *    a check made before we read its memory holds until the kernel reads it.
  * 2. The bytes we read are in pages only the caller's memory map can change
  *    (sup_fast_private): present, private and anonymous in
- *    /proc/PID/pagemap. A MAP_SHARED page, or a private file page not yet
- *    copied, changes when another process writes the file or the mapping.
+ *    /proc/PID/pagemap, or a private page of a file nothing in the sandbox
+ *    can write. A MAP_SHARED page, or a private page of a writable file not
+ *    yet copied, changes when another process writes the mapping or file.
  * 3. What the path leads to cannot change (sup_fast_stable): the resolved
  *    path involves no symlink but the cached, read-only ones, no "..", and
  *    lies in none of the sandbox's writable mounts (write roots, /tmp,
@@ -37,7 +44,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/kcmp.h>
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -143,8 +149,8 @@ static ssize_t stat_pread(pid_t tid, void *buf, size_t size)
 	return -1;
 }
 
-/* Parse /proc/TID/stat: its thread count and parent (host PID namespace). */
-static int read_stat(pid_t tid, long *threads, pid_t *ppid)
+/* Parse /proc/TID/stat: its thread count and its task flags (PF_*). */
+static int read_stat(pid_t tid, long *threads, unsigned long *flags)
 {
 	char buf[1024];
 	ssize_t n = stat_pread(tid, buf, sizeof(buf) - 1);
@@ -174,20 +180,9 @@ static int read_stat(pid_t tid, long *threads, pid_t *ppid)
 			return -EIO;
 		p = end;
 	}
-	*ppid = (pid_t)field[1];
+	*flags = (unsigned long)field[6];
 	*threads = field[17];
 	return 0;
-}
-
-/* Does @pid's thread-group leader still have a memory map? (A zombie leader has none.) */
-static bool leader_has_mm(pid_t pid)
-{
-	char c;
-	struct iovec local = { &c, 1 }, remote = { NULL, 1 };
-	/* Address 0 is never mapped: EFAULT means the map exists, ESRCH that it does not. */
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) >= 0)
-		return true;
-	return errno == EFAULT;
 }
 
 bool sup_fast_enabled(const struct sup *s)
@@ -195,50 +190,83 @@ bool sup_fast_enabled(const struct sup *s)
 	return s->fast && !atomic_load(&aio_seen);
 }
 
+/*
+ * Thread groups that started a vfork child (CLONE_VM|CLONE_VFORK, vfork):
+ * their memory map may be shared with a child, or outlived by one. Kept
+ * while the group lives (the same one after an exec only loses the fast
+ * path). Full of live groups, or a caller we could not name: the fast path
+ * is off for the rest of the run.
+ */
+#define VFORKERS 4096
+static pid_t vforkers[VFORKERS];
+static size_t nvforkers;
+static atomic_bool vforkers_full;
+
+/*
+ * Forget groups that have died: a map is shared only by live tasks, and a
+ * later process given the same PID has a map of its own exec (or fails
+ * the PF_FORKNOEXEC test). A PID reused before we look is kept: slower,
+ * never wrong.
+ */
+static void prune_vforkers(void)
+{
+	size_t kept = 0;
+	char path[32];
+	for (size_t i = 0; i < nvforkers; i++) {
+		snprintf(path, sizeof(path), "/proc/%d", vforkers[i]);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			vforkers[kept++] = vforkers[i];
+	}
+	nvforkers = kept;
+}
+
+void sup_fast_vfork_seen(pid_t tgid)
+{
+	if (tgid <= 0) {
+		atomic_store(&vforkers_full, true); /* unknown: off for the run */
+		return;
+	}
+	for (size_t i = 0; i < nvforkers; i++)
+		if (vforkers[i] == tgid)
+			return;
+	if (nvforkers == VFORKERS)
+		prune_vforkers();
+	if (nvforkers == VFORKERS) {
+		atomic_store(&vforkers_full, true);
+		return;
+	}
+	vforkers[nvforkers++] = tgid;
+}
+
+static bool vforked(pid_t tgid)
+{
+	for (size_t i = 0; i < nvforkers; i++)
+		if (vforkers[i] == tgid)
+			return true;
+	return false;
+}
+
+#define PF_FORKNOEXEC_FLAG 0x00000040UL /* include/linux/sched.h: forked but did not exec */
+
 bool sup_fast_sole(const struct sup_req *r)
 {
 	long threads;
-	pid_t tid = r->tid, ppid;
-	if (!sup_fast_enabled(r->s) || read_stat(tid, &threads, &ppid) < 0)
-		return false;
-	/* Another thread of the group could rewrite the path, swap the dirfd or chdir. */
-	if (threads != 1)
+	unsigned long flags;
+	if (!sup_fast_enabled(r->s) || atomic_load(&vforkers_full) ||
+	    read_stat(r->tid, &threads, &flags) < 0)
 		return false;
 	/*
-	 * Up the chain of vfork parents. A vfork child shares its parent's
-	 * memory; that is harmless while the parent is a single thread (it is
-	 * blocked until the child execs or exits, killable only) and shares
-	 * with no one else in turn. (A thread count of 1 is the leader alone:
-	 * an exited leader still counts while its group lives.) Nested vforks
-	 * beyond a few levels: refused.
+	 * Another thread of the group could rewrite the path, swap the dirfd
+	 * or chdir. One thread is the leader alone (an exited leader still
+	 * counts while its group lives): so the caller is its group (tid == tgid).
 	 */
-	for (int depth = 0; depth < 4; depth++) {
-		if (ppid <= 0)
-			return false;
-		/*
-		 * The sandbox's init forks CMD (no CLONE_VM) and only waits; a
-		 * vfork child it adopted lost its vfork parent, and with it
-		 * every sharer. (init is not dumpable: kcmp could not look.)
-		 */
-		if (ppid == r->s->init_pid)
-			return true;
-		long same = syscall(SYS_kcmp, tid, ppid, KCMP_VM, 0, 0);
-		if (same == 1 || same == 2) {
-			/*
-			 * Not the parent's map. kcmp looked at the parent's
-			 * leader: if that leader has exited (no map, its
-			 * threads live on), the comparison proved nothing.
-			 */
-			return leader_has_mm(ppid);
-		}
-		if (same != 0)
-			return false; /* cannot tell */
-		/* A vfork child: its parent must be a lone thread, sharing with no one else. */
-		tid = ppid;
-		if (read_stat(tid, &threads, &ppid) < 0 || threads != 1)
-			return false;
-	}
-	return false;
+	if (threads != 1)
+		return false;
+	/* Not exec'd since its fork: perhaps a vfork child (or an orphaned one). */
+	if (flags & PF_FORKNOEXEC_FLAG)
+		return false;
+	/* It started a vfork child: the child, or one it left behind, may share the map. */
+	return !vforked(r->tid);
 }
 
 /* ---- pages ---- */
@@ -277,7 +305,7 @@ struct procmap_query {
  */
 static bool file_page_stable(const struct sup *s, int maps, uint64_t addr, uint64_t *vma_end)
 {
-	char name[PATH_MAX];
+	char name[PATH_MAX] = "";
 	struct procmap_query q = { .size = sizeof(q),
 				   .query_addr = addr,
 				   .vma_name_size = sizeof(name),
@@ -305,11 +333,17 @@ bool sup_fast_private(const struct sup *s, pid_t tid, const struct sup_span *spa
 {
 	uint64_t pages[SUP_FAST_MAX_PAGES];
 	size_t np = 0;
+	/* pagemap has one entry per page of the running kernel's size (16K, 64K on some arm64). */
+	static unsigned shift;
+	if (shift == 0) {
+		long size = sysconf(_SC_PAGESIZE);
+		shift = (unsigned)__builtin_ctzl(size > 0 ? (unsigned long)size : 4096UL);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (spans[i].len == 0)
 			continue;
-		uint64_t first = spans[i].addr >> PAGE_SHIFT_4K;
-		uint64_t last = (spans[i].addr + spans[i].len - 1) >> PAGE_SHIFT_4K;
+		uint64_t first = spans[i].addr >> shift;
+		uint64_t last = (spans[i].addr + spans[i].len - 1) >> shift;
 		if (last < first)
 			return false;
 		for (uint64_t p = first; p <= last; p++) {
@@ -340,7 +374,7 @@ bool sup_fast_private(const struct sup *s, pid_t tid, const struct sup_span *spa
 		if (pread(fd, ent, (size_t)want, (off_t)(pages[i] * sizeof(uint64_t))) != want)
 			return false;
 		for (uint64_t k = 0; k < span; k++) {
-			uint64_t addr = (pages[i] + k) << PAGE_SHIFT_4K;
+			uint64_t addr = (pages[i] + k) << shift;
 			if (!(ent[k] & PM_PRESENT))
 				return false;
 			if (!(ent[k] & PM_FILE_SHARED) || addr < stable_end)
@@ -367,12 +401,6 @@ static bool below_or_same(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
-static size_t parent_len(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash == path ? 1 : (size_t)(slash - path);
-}
-
 bool sup_fast_stable(const struct sup *s, const char *path)
 {
 	static const char *const live[] = { "/proc", "/dev", "/sys" };
@@ -382,32 +410,17 @@ bool sup_fast_stable(const struct sup *s, const char *path)
 		if (below_or_same(path, live[i]))
 			return false;
 	/*
-	 * Walk the plan's mounts on the way to @path, outermost first (the
-	 * root is read-only). In a writable mount an entry can be renamed or
-	 * replaced, except a mount point (EBUSY): so a writable mount may be
-	 * crossed only straight into a read-only mount on one of its own
-	 * entries, and @path may not end inside a writable one.
+	 * Nothing below a writable mount of the plan, read-only ones inside
+	 * them included: the plan's mounts are what was asked for, and a later
+	 * bind of a parent directory can cover one below it (a copy of the
+	 * host's tree, taken before), so a read-only mount inside a writable
+	 * one is not trusted to be there. Everything else is the root's
+	 * read-only tree.
 	 */
-	const char *cur = "/";
-	bool writable = false;
-	for (;;) {
-		const struct sup_mount *next = NULL;
-		size_t curlen = strlen(cur), nextlen = SIZE_MAX;
-		for (size_t i = 0; i < s->nmounts; i++) {
-			size_t l = strlen(s->mounts[i].path);
-			/* The shortest mount below cur on the way; the last made of equals. */
-			if (l > curlen && l <= nextlen && below_or_same(path, s->mounts[i].path) &&
-			    (curlen == 1 || below_or_same(s->mounts[i].path, cur)))
-				next = &s->mounts[i], nextlen = l;
-		}
-		if (!next)
-			return !writable;
-		if (writable &&
-		    (parent_len(next->path) != curlen || strncmp(next->path, cur, curlen) != 0))
-			return false; /* an ordinary directory of a writable mount on the way */
-		cur = next->path;
-		writable = next->writable;
-	}
+	for (size_t i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].writable && below_or_same(path, s->mounts[i].path))
+			return false;
+	return true;
 }
 
 /*
@@ -441,7 +454,8 @@ static int normalise(const char *in, char *out, size_t size)
 		p += len;
 	}
 	size_t inlen = strlen(in);
-	if (inlen > 1 && in[inlen - 1] == '/')
+	/* A trailing "/" or "/." demands (and follows into) a directory: not ours to model. */
+	if (inlen > 1 && (in[inlen - 1] == '/' || (in[inlen - 1] == '.' && in[inlen - 2] == '/')))
 		return -1;
 	if (o == 0)
 		out[o++] = '/';

@@ -31,6 +31,9 @@ bool sup_fast_enabled(const struct sup *s);
 /** sup_fast_aio_seen() - a process set up native AIO: the fast path is off from now on. */
 void sup_fast_aio_seen(void);
 
+/** sup_fast_vfork_seen() - thread group @tgid is starting a vfork child: no fast path for it any more. */
+void sup_fast_vfork_seen(pid_t tgid);
+
 /** sup_fast_forget_tasks() - an exec is coming: close the cached /proc/TID/stat descriptors. */
 void sup_fast_forget_tasks(void);
 

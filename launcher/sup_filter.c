@@ -78,6 +78,8 @@ static const struct sup_syscall table[] = {
 
 	/* Native AIO completes O_DIRECT reads into memory later: noted, then allowed. */
 	{ "io_setup", SUP_AIO, 0, NULL },
+	/* A vfork child shares its parent's memory: noted, then allowed. */
+	{ "vfork", SUP_VFORK, 0, NULL },
 	{ "open", SUP_OPEN, 0, NULL },
 	{ "openat", SUP_OPEN, 0, NULL },
 	{ "openat2", SUP_OPEN, 0, NULL },
@@ -149,6 +151,20 @@ const struct sup_clone_rule sup_clone_sharing[4] = {
 	{ CLONE_FS | CLONE_THREAD, CLONE_FS },
 };
 
+bool sup_clone_denied(uint64_t flags, bool *ret_sharing)
+{
+	*ret_sharing = false;
+	for (size_t i = 0; i < ARRAY_SIZE(sup_clone_sharing); i++)
+		if ((flags & sup_clone_sharing[i].mask) == sup_clone_sharing[i].value)
+			*ret_sharing = true;
+	if (*ret_sharing)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(ns_flags); i++)
+		if (flags & ns_flags[i])
+			return true;
+	return false;
+}
+
 /* The conditional rules: only some calls of these go to the supervisor. */
 static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr)
 {
@@ -162,6 +178,10 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, sup_clone_sharing[i].mask,
 						     sup_clone_sharing[i].value));
+		/* A vfork child (allowed): the supervisor notes who started it (sup_fast.c). */
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VFORK, CLONE_VFORK));
 		return r;
 	}
 	if (strcmp(e->name, "ioctl") == 0) {
@@ -171,6 +191,11 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 		if (r == 0)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+		/* /dev/userfaultfd hands out what the denied userfaultfd(2) would. */
+		if (r == 0)
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_NOTIFY, nr, 1,
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SUP_USERFAULTFD_IOC_NEW));
 		return r;
 	}
 	return 1; /* not conditional */

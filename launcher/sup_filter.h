@@ -12,6 +12,7 @@
 #define AIGATE_SUP_FILTER_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,13 +26,24 @@ enum sup_kind {
 	SUP_UNLINK,   /* unlink, unlinkat */
 	SUP_TRUNCATE, /* truncate */
 	SUP_AIO,      /* io_setup: allowed, and the fast path is off from then on */
+	SUP_VFORK,    /* vfork (and clone with CLONE_VFORK): allowed, its caller noted */
 };
+
+/* USERFAULTFD_IOC_NEW (linux/userfaultfd.h, 6.1): a userfaultfd from /dev/userfaultfd. */
+#define SUP_USERFAULTFD_IOC_NEW 0xAA00u
 
 /* A clone the filter denies: (flags & mask) == value. */
 struct sup_clone_rule {
 	uint64_t mask, value;
 };
 extern const struct sup_clone_rule sup_clone_sharing[4];
+
+/**
+ * sup_clone_denied() - is a clone with @flags one the filter sent to be
+ * denied (namespace flags, or sharing outside a thread group: then
+ * *@ret_sharing)? false: a vfork-style clone, sent only to be noted.
+ */
+bool sup_clone_denied(uint64_t flags, bool *ret_sharing);
 
 struct sup_syscall {
 	const char *name; /* the libseccomp / kernel name */

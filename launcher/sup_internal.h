@@ -35,9 +35,9 @@ struct sup {
 	size_t notif_size, resp_size;
 	/* The fast path (sup_fast.c): allowed at all, and where it may not go. */
 	bool fast;
+	bool fast_exec; /* no binfmt_misc entries: a native ELF file runs as itself */
 	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
 	size_t nmounts;
-	pid_t init_pid; /* the sandbox's init: runs no filter, shares no memory with CMD */
 };
 
 /* One notification being handled (by the main thread or a job thread). */

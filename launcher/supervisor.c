@@ -11,6 +11,7 @@
  * device — runs on a job thread of its own, so one slow or hostile call
  * never stalls the others.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -325,6 +326,28 @@ void sup_run_job(struct sup_req *r, void (*fn)(struct sup_req *r))
 
 /* ---- the filter table's answers ---- */
 
+/* The thread group of @tid (our PID namespace), 0 if unknown. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	char *l = strstr(buf, "\nTgid:");
+	return l ? (pid_t)strtol(l + 6, NULL, 10) : 0;
+}
+
+/*
+ * A vfork-style child is about to share the caller's memory: its group
+ * loses the fast path (sup_fast.c), then the call runs. Noted before it
+ * runs, so no child exists that we have not heard of.
+ */
+static void note_vfork(struct sup_req *r)
+{
+	sup_fast_vfork_seen(tgid_of(r->tid));
+	sup_reply_continue(r);
+}
+
 static void handle_deny(struct sup_req *r)
 {
 	const struct sup_syscall *e = r->sc;
@@ -341,14 +364,24 @@ static void handle_deny(struct sup_req *r)
 	}
 	snprintf(what, sizeof(what), "deny %s", e->name);
 	const char *reason = e->reason;
-	if (strcmp(e->name, "clone") == 0)
-		for (size_t i = 0; i < ARRAY_SIZE(sup_clone_sharing); i++)
-			if ((r->n->data.args[0] & sup_clone_sharing[i].mask) ==
-			    sup_clone_sharing[i].value) {
-				snprintf(what, sizeof(what), "deny clone sharing outside a thread");
-				reason = "a process sharing memory, descriptors or the working "
-					 "directory could change what the supervisor checked";
-			}
+	if (strcmp(e->name, "ioctl") == 0 &&
+	    (uint32_t)r->n->data.args[1] == SUP_USERFAULTFD_IOC_NEW) {
+		snprintf(what, sizeof(what), "deny userfaultfd");
+		reason = "userfaultfd widens race windows in kernel copies";
+	}
+	bool sharing = false;
+	if (strcmp(e->name, "clone") == 0) {
+		/* Flags are a register: deciding on them cannot race. */
+		if (!sup_clone_denied(r->n->data.args[0], &sharing)) {
+			note_vfork(r); /* a vfork-style child: allowed */
+			return;
+		}
+		if (sharing) {
+			snprintf(what, sizeof(what), "deny clone sharing outside a thread");
+			reason = "a process sharing memory, descriptors or the working "
+				 "directory could change what the supervisor checked";
+		}
+	}
 	sup_deny(r, "syscall", NULL, what, "built-in", e->err, reason);
 }
 
@@ -405,6 +438,9 @@ static void dispatch(struct sup_req *r)
 			break;
 		sup_run_job(r, sup_handle_exec);
 		return;
+	case SUP_VFORK:
+		note_vfork(r);
+		break;
 	case SUP_AIO:
 		/* Its arguments are registers and a pointer it writes: nothing to judge. */
 		sup_fast_aio_seen();
@@ -465,6 +501,26 @@ int supervisor_send_listener(int sock, int listener)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
 }
 
+/*
+ * Are there binfmt_misc entries (the host's; mounting one inside is
+ * denied)? One could claim native ELF files, and the exec fast path
+ * assumes the ELF loader runs them. Not mounted: entries cannot have been
+ * registered through it, taken as none.
+ */
+static bool binfmt_misc_entries(void)
+{
+	DIR *d = opendir("/proc/sys/fs/binfmt_misc");
+	struct dirent *e;
+	bool any = false;
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = e->d_name[0] != '.' && strcmp(e->d_name, "register") != 0 &&
+		      strcmp(e->d_name, "status") != 0;
+	closedir(d);
+	return any;
+}
+
 static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 {
 	static struct sup s;
@@ -499,9 +555,9 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.denied = cfg->denied;
 	s.ndenied = cfg->ndenied;
 	s.fast = cfg->fast;
+	s.fast_exec = !binfmt_misc_entries();
 	s.mounts = cfg->mounts;
 	s.nmounts = cfg->nmounts;
-	s.init_pid = cfg->init_pid;
 	the_sup = &s;
 	if (cfg->audit_fd >= 0)
 		audit_init(cfg->audit_fd);

@@ -45,7 +45,6 @@ struct supervisor_config {
 	const struct sup_mount *mounts;
 	size_t nmounts;
 	bool fast;
-	pid_t init_pid; /* the sandbox's init (our PID namespace): it forks CMD, nothing else */
 };
 
 /** sup_identity_sort() - sort @ids for the supervisor's binary search; drops duplicates. */

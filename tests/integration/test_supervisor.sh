@@ -255,10 +255,12 @@ EOF
 
 # The writers of the open race (tests/redteam/open_race.c): a thread, a
 # vfork child's parent's thread, a MAP_SHARED page, a file under a private
-# mapping, a thread of a group whose leader has exited. (Its clonevm mode,
-# a process sharing memory outside a thread group, is now refused by the
-# filter: test_filter.sh.)
-RACE_MODES="thread vfork shared file zombie"
+# mapping, a thread of a group whose leader has exited, a vfork grandchild
+# that killed its vfork parent and lives on sharing the top process's
+# memory (orphan: it opens while the resumed top flips; orphantop: the other
+# way round). (Its clonevm mode, a process sharing memory outside a thread
+# group, is now refused by the filter: test_filter.sh.)
+RACE_MODES="thread vfork shared file zombie orphan orphantop"
 
 # run_open_race_natively [ALLOWED DENIED SECRET] — calibration: each mode
 # reads both files natively.
@@ -353,10 +355,10 @@ EOF
 # relative open, and a denied file (an absolute deny_read rule) that the
 # host creates after start, so no overmount is beneath it. Each mode beats
 # one of the fast path's conditions (a lone thread; pages only the caller's
-# memory map can change; a vfork parent that is a lone thread; a parent
-# leader with a memory map): with any one of them removed from
-# launcher/sup_fast.c, its mode read the secret here about 5,000 times in
-# 20,000.
+# memory map can change; a map made by the caller's own exec; no vfork child
+# started): with any one of them removed from launcher/sup_fast.c, its mode
+# read the secret here about 5,000 times in 20,000 (orphan: 4,977 under the
+# earlier vfork-parent-chain rule).
 test_supervisor_open_race_fast_path() {
 	sup_setup
 	make_stable_dir
@@ -474,8 +476,8 @@ check_exec_race() {
 # The exec race where the fast path answers: kubectl in a read-only
 # directory outside every writable mount, started by a lone thread (its
 # argv in a MAP_SHARED page a forked process flips) or from a thread of a
-# group whose leader has exited. With the page check or the parent-leader
-# check removed from launcher/sup_fast.c, "delete" ran here.
+# group whose leader has exited. With the page check or the lone-thread
+# rule weakened in launcher/sup_fast.c, "delete" ran here.
 test_supervisor_exec_argv_race_fast_path() {
 	sup_setup
 	kubectl_setup

@@ -30,6 +30,12 @@
  *              zombie, without a memory map); one thread flips, another
  *              vforks the opener: its parent's leader shows no map to
  *              compare with
+ *     orphan   this process (one thread) starts a vfork child, which starts
+ *              a vfork child of its own and is then killed by it: this
+ *              process resumes and flips while the grandchild, adopted by
+ *              init and still sharing our memory, opens
+ *     orphantop the same family, the other way round: the grandchild flips
+ *              while this process, resumed and a lone thread again, opens
  *
  * Prints one line:
  *   tries=N allowed=N secret=N empty=N eacces=N enoent=N other=N
@@ -126,6 +132,36 @@ static void open_loop(void)
 
 static void report(void);
 
+/* orphan mode: stacks of their own (a vfork child normally borrows ours). */
+static char orphan_stacks[2][256 * 1024] __attribute__((aligned(16)));
+
+static int orphan_top_opens; /* orphantop mode */
+
+static int orphan_grandchild(void *arg)
+{
+	(void)arg;
+	/* Kill our parent: its vfork ends, so our grandparent resumes, and we live on. */
+	kill(getppid(), SIGKILL);
+	if (orphan_top_opens) {
+		while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&path_buf->word, denied_word, __ATOMIC_RELAXED);
+			__atomic_store_n(&path_buf->word, allowed_word, __ATOMIC_RELAXED);
+		}
+		_exit(0);
+	}
+	open_loop();
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	_exit(0);
+}
+
+static int orphan_child(void *arg)
+{
+	(void)arg;
+	clone(orphan_grandchild, orphan_stacks[1] + sizeof(orphan_stacks[1]),
+	      CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	_exit(3); /* not reached when the grandchild started: it killed us */
+}
+
 /* zombie mode: vfork the opener from a thread whose group leader has exited. */
 static void *zombie_opener(void *arg)
 {
@@ -164,7 +200,7 @@ int main(int argc, char **argv)
 	if (argc != 6) {
 		fprintf(stderr,
 			"usage: open_race ALLOWED DENIED SECRET TRIES "
-			"thread|clonevm|vfork|shared|file|zombie\n");
+			"thread|clonevm|vfork|shared|file|zombie|orphan|orphantop\n");
 		return 2;
 	}
 	if (set_word(&allowed_word, argv[1]) < 0 || set_word(&denied_word, argv[2]) < 0) {
@@ -265,6 +301,27 @@ int main(int argc, char **argv)
 		open_loop();
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+	} else if (strcmp(mode, "orphan") == 0 || strcmp(mode, "orphantop") == 0) {
+		orphan_top_opens = strcmp(mode, "orphantop") == 0;
+		pid_t pid = clone(orphan_child, orphan_stacks[0] + sizeof(orphan_stacks[0]),
+				  CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+		if (pid < 0) {
+			perror("open_race: clone");
+			return 2;
+		}
+		waitpid(pid, NULL, 0);
+		if (orphan_top_opens) {
+			/* We open; the grandchild flips until we are done. */
+			open_loop();
+			__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+			report();
+			return 0;
+		}
+		/* The grandchild opens; we flip until it says it is done. */
+		while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&path_buf->word, denied_word, __ATOMIC_RELAXED);
+			__atomic_store_n(&path_buf->word, allowed_word, __ATOMIC_RELAXED);
+		}
 	} else if (strcmp(mode, "zombie") == 0) {
 		int e = pthread_create(&th, NULL, flip_thread, NULL);
 		pthread_t opener;
