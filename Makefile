@@ -123,8 +123,12 @@ $(SHIM): $(SHIM_OBJ) $(POLICY_LIB) shim/shim.map
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
 		-o $@ $(SHIM_OBJ) $(POLICY_LIB) -ldl
 
-$(UNIT_TESTS): $(UNIT_OBJ) $(POLICY_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
+# The launcher's pure parts the unit tests reach (no namespaces, no main()).
+UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
+	audit audit_limit audit_session audit_syslog log)
+
+$(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(POLICY_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
 
 # make test / make demo work on a fresh clone: they install missing Debian
 # packages first (as root; otherwise they print the apt command), then
@@ -182,7 +186,7 @@ install: all
 	install -m 0755 $(AIGATE) $(DESTDIR)$(BINDIR)/aigate
 	ln -sf aigate $(DESTDIR)$(BINDIR)/aigate-run
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libaigate_shim.so
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/*.md docs/audit.schema.json $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/aigate $(DESTDIR)$(BINDIR)/aigate-run

@@ -23,6 +23,7 @@ int cmd_status(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /** cli_usage_error() - print "aigate: error: MSG" and "Try 'aigate CMD --help'."; returns EXIT_USAGE. */

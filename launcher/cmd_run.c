@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_run.c — `aigate run [--dry-run] [--allow-degraded] [--] CMD [ARGS…]`.
- * Loads and compiles the policy, refuses a command line deny_exec names,
+ * cmd_run.c — `aigate run [--dry-run] [--allow-degraded] [--audit-log FILE]
+ * [--ci] [--fail-on-violation] [--] CMD [ARGS…]`. Loads and compiles the
+ * policy, opens the audit trail, refuses a command line deny_exec names,
  * builds the sandbox plan, and runs CMD inside it (sandbox_run.c). Fails
  * closed: a protection the policy asks for that cannot be built stops the
  * run with exit 125, unless --allow-degraded, which says exactly what is not
- * enforced.
+ * enforced (and the session's first audit record lists it).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,10 +26,16 @@
 #include "launcher/features.h"
 #include "launcher/log.h"
 #include "launcher/policy_memfd.h"
+#include "launcher/run_audit.h"
 #include "launcher/sandbox.h"
 #include "policy/blob.h"
 
 extern char **environ;
+
+struct run_opts {
+	bool dry_run, degraded, ci, fail_on_violation;
+	const char *audit_path;
+};
 
 static double now_ms(void)
 {
@@ -35,110 +44,121 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The early, readable answer for the command line itself (the sandbox judges every later exec). */
-static int precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd, int audit_fd)
+/*
+ * The early, readable answer for the command line itself (the sandbox
+ * judges every later exec): is it denied? With @act, also say so and record it.
+ */
+static bool precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd, bool act)
 {
 	struct argvmatch_scratch scratch;
 	struct argvmatch_invocation inv;
 	char origin[1024];
 	int idx = policy_blob_match_exec(b, (const char *const *)cmd, ncmd, &scratch, &inv);
 	if (idx < 0)
-		return 0;
+		return false;
 	const struct policy_blob_rule *rule =
 		policy_blob_rule(b, POLICY_BLOB_DENY_EXEC, (uint32_t)idx);
+	if (!act)
+		return true;
 	policy_blob_origin(b, rule, origin, sizeof(origin));
 	fprintf(stderr, "aigate: '%s' is denied by policy (deny_exec: %s, %s)\n", inv.name,
 		policy_blob_str(b, rule->text_off), origin);
-	if (audit_fd >= 0) {
-		audit_init(audit_fd);
-		struct audit_record rec = { .action = "exec",
-					    .target = cmd[0],
-					    .rule = policy_blob_str(b, rule->text_off),
-					    .origin = origin,
-					    .verdict = "denied",
-					    .enforcer = "launcher",
-					    .err = EACCES,
-					    .uid = (long)getuid(),
-					    .argv = (const char *const *)cmd,
-					    .reason = "the command line itself is denied" };
-		if (audit_write(&rec) < 0)
-			log_error("cannot write the audit record: %s", strerror(errno));
-	}
-	return EXIT_CANNOT_RUN;
+	struct audit_record rec = { .action = "exec",
+				    .target = cmd[0],
+				    .rule = policy_blob_str(b, rule->text_off),
+				    .origin = origin,
+				    .verdict = "denied",
+				    .enforcer = "launcher",
+				    .err = EACCES,
+				    .uid = (long)getuid(),
+				    .argv = (const char *const *)cmd,
+				    .reason = "the command line itself is denied" };
+	audit_write(&rec); /* a failure is seen by run_audit_end() */
+	return true;
+}
+
+static volatile pid_t unsandboxed_pid;
+
+static void forward_signal(int sig)
+{
+	if (unsandboxed_pid > 0)
+		kill(unsandboxed_pid, sig);
 }
 
 /*
- * The audit trail: --audit-log FILE, "-" for stderr, else the daily file
- * under the config dir (hidden from the sandbox with the rest of it). A
- * trail that cannot be opened stops the run: records must not be lost
- * silently.
+ * No namespaces and --allow-degraded: run CMD directly, having said what
+ * that means; aigate waits for it so the session's end is recorded.
  */
-static int open_audit(const struct config_paths *cp, const char *path)
-{
-	char def[PATH_MAX + 64];
-	if (path && strcmp(path, "-") == 0) {
-		int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			log_error("cannot use stderr for the audit trail: %s", strerror(errno));
-		return fd < 0 ? -1 : fd;
-	}
-	if (!path) {
-		time_t now = time(NULL);
-		struct tm tm;
-		char day[16];
-		gmtime_r(&now, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-		snprintf(def, sizeof(def), "%s/audit/%s.jsonl", cp->dir, day);
-		path = def;
-	}
-	int fd = audit_open(path);
-	if (fd < 0) {
-		log_error("cannot open the audit log %s: %s", path, strerror(-fd));
-		return -1;
-	}
-	return fd;
-}
-
-/* No namespaces and --allow-degraded: run CMD directly, having said what that means. */
 static int run_unsandboxed(char **cmd)
 {
 	log_warn("degraded run: NO sandbox (no user namespaces): deny_read, allow_write, "
 		 "deny_exec of child processes, allow_net, mask_stdout and resource_limits are NOT "
 		 "enforced; only the command line was checked");
 	fflush(NULL);
-	execvp(cmd[0], cmd);
-	int e = errno;
-	log_error("cannot run '%s': %s", cmd[0], strerror(e));
-	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		log_error("cannot run '%s': %s", cmd[0], strerror(errno));
+		return EXIT_SANDBOX;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("cannot run '%s': %s", cmd[0], strerror(errno));
+		return EXIT_SANDBOX;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		execvp(cmd[0], cmd);
+		int e = errno;
+		(void)!write(ready[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(ready[1]);
+	unsandboxed_pid = pid;
+	struct sigaction fwd = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	sigaction(SIGTERM, &fwd, NULL);
+	sigaction(SIGHUP, &fwd, NULL);
+	signal(SIGINT, SIG_IGN); /* the terminal sends it to CMD too */
+	signal(SIGQUIT, SIG_IGN);
+	int e = 0, st = 0;
+	ssize_t got = read(ready[0], &e, sizeof(e));
+	close(ready[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(e)) {
+		log_error("cannot run '%s': %s", cmd[0], strerror(e));
+		return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int cmd_run(int argc, char **argv)
+static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' },
 					      { "allow-degraded", no_argument, NULL, 'D' },
 					      { "audit-log", required_argument, NULL, 'A' },
+					      { "ci", no_argument, NULL, 'C' },
+					      { "fail-on-violation", no_argument, NULL, 'F' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
-	struct config_paths cp;
-	struct policy *p = NULL;
-	struct policy_blob b;
-	struct sbx_plan plan;
-	bool dry_run = false, degraded = false;
-	const char *audit_path = NULL;
-	int c, r, fd, audit_fd = -1;
-
+	int c;
 	/* '+': stop at CMD, so `aigate run claude --version` passes --version to claude. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			dry_run = true;
+			o->dry_run = true;
 			break;
 		case 'D':
-			degraded = true;
+			o->degraded = true;
 			break;
 		case 'A':
-			audit_path = optarg;
+			o->audit_path = optarg;
+			break;
+		case 'C':
+			o->ci = true;
+			break;
+		case 'F':
+			o->fail_on_violation = true;
 			break;
 		case 'h':
 			return cli_print_help("run");
@@ -150,8 +170,99 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("run", "missing the command to run");
+	if (o->audit_path && !o->audit_path[0])
+		return cli_usage_error("run", "--audit-log needs a file (or -)");
+	return -1;
+}
+
+/* --dry-run: the plan, printed; nothing is run or recorded. */
+static int dry_run(const struct policy_blob *b, const struct config_paths *cp, char **cmd)
+{
+	struct sbx_plan plan;
+	if (sbx_plan_build(&plan, b, cp, environ, true) < 0)
+		return EXIT_SANDBOX;
+	printf("aigate run --dry-run: the sandbox for '%s' (nothing is run)\n", cmd[0]);
+	sbx_plan_print(&plan, stdout);
+	sbx_plan_free(&plan);
+	return EXIT_OK;
+}
+
+/*
+ * Build the plan and run CMD in the sandbox (@h started). Returns CMD's
+ * exit status, or 125. The session_start record is written here, once the
+ * enforcement is known.
+ */
+static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
+			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
+			 struct run_audit *ra, double t0, double t1)
+{
+	struct sbx_plan plan;
+	double t2 = now_ms();
+	int r;
+	if (sbx_plan_build(&plan, b, cp, environ, false) < 0) {
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	/* The trail in a file the sandbox could reach (a project dir, --ci): hidden inside. */
+	if (ra->file[0] &&
+	    (r = sbx_plan_hide_file(&plan, ra->file, "\"aigate's audit log\" (built-in)")) < 0) {
+		log_error("cannot hide the audit log %s: %s", ra->file, strerror(-r));
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return EXIT_SANDBOX;
+	}
+	log_debug("policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
+		  "(%zu entries walked)",
+		  t1 - t0, plan.n, now_ms() - t2, plan.walked);
+	/* Fail closed: a protection the plan cannot give stops the run. */
+	for (size_t i = 0; i < plan.ngaps; i++)
+		log_msg(o->degraded ? LOG_WARN : LOG_ERROR,
+			"%s cannot be enforced in this build (it %s)", plan.gaps[i].what,
+			plan.gaps[i].why);
+	if (plan.ngaps && !o->degraded) {
+		log_error("refusing to run '%s' without them; change the policy or the "
+			  "directory, or pass --allow-degraded",
+			  cmd[0]);
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return EXIT_SANDBOX;
+	}
+	const char **gaps = calloc(plan.ngaps + 1, sizeof(*gaps));
+	if (!gaps) {
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return EXIT_SANDBOX;
+	}
+	for (size_t i = 0; i < plan.ngaps; i++)
+		gaps[i] = plan.gaps[i].what;
+	r = run_audit_start(ra, cmd, b, "full", gaps);
+	free(gaps);
+	if (r != 0) {
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return r;
+	}
+	struct sbx_supervision sv = { .blob = b, .audit_fd = ra->cfg.fd };
+	r = sbx_commit(h, &plan, &sv);
+	sbx_plan_free(&plan);
+	return r;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct config_paths cp;
+	struct policy *p = NULL;
+	struct policy_blob b;
+	struct run_audit ra;
+	int r, fd;
+
+	if ((r = parse_opts(argc, argv, &o)) >= 0)
+		return r;
 	char **cmd = argv + optind;
 	size_t ncmd = (size_t)(argc - optind);
+	if (o.ci)
+		log_no_color();
 
 	double t0 = now_ms();
 	if ((r = config_paths_init(&cp)) < 0) {
@@ -161,28 +272,32 @@ int cmd_run(int argc, char **argv)
 	if (config_load_effective(&cp, &p) < 0)
 		return EXIT_USAGE;
 	fd = policy_memfd_compile(p, cp.home, cp.root, &b);
-	policy_free(p);
-	if (fd < 0)
-		return EXIT_SANDBOX;
-
-	if (!dry_run && (audit_fd = open_audit(&cp, audit_path)) < 0) {
-		close(fd);
+	if (fd < 0) {
+		policy_free(p);
 		return EXIT_SANDBOX;
 	}
-	if (!dry_run && (r = precheck_argv(&b, cmd, ncmd, audit_fd)) != 0) {
+	if (o.dry_run) {
+		policy_free(p);
+		r = dry_run(&b, &cp, cmd);
 		close(fd);
 		return r;
 	}
-	if (dry_run) {
-		if (sbx_plan_build(&plan, &b, &cp, environ, true) < 0) {
-			close(fd);
-			return EXIT_SANDBOX;
-		}
-		printf("aigate run --dry-run: the sandbox for '%s' (nothing is run)\n", cmd[0]);
-		sbx_plan_print(&plan, stdout);
-		sbx_plan_free(&plan);
+	r = run_audit_open(&ra, &cp, p, o.audit_path, o.ci);
+	policy_free(p);
+	if (r != 0) {
 		close(fd);
-		return EXIT_OK;
+		return r;
+	}
+
+	/* A denied command line: nothing runs; the session says so, start to end. */
+	if (precheck_argv(&b, cmd, ncmd, false)) {
+		static const char *const none[] = { NULL };
+		if ((r = run_audit_start(&ra, cmd, &b, "command-line", none)) == 0) {
+			precheck_argv(&b, cmd, ncmd, true);
+			r = EXIT_CANNOT_RUN;
+		}
+		close(fd);
+		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
 
 	/*
@@ -194,7 +309,7 @@ int cmd_run(int argc, char **argv)
 	int started = sbx_start(cmd, &h);
 	if (started == -ECANCELED) {
 		close(fd);
-		return EXIT_SANDBOX;
+		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
 	/*
 	 * Only a system without user namespaces may fall back, and only with
@@ -206,51 +321,30 @@ int cmd_run(int argc, char **argv)
 	if (started < 0 && !no_userns) {
 		log_error("cannot create the sandbox's processes: %s", strerror(-started));
 		close(fd);
-		return EXIT_SANDBOX;
+		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
-	if (started == 0 || degraded) {
-		double t2 = now_ms();
-		if (sbx_plan_build(&plan, &b, &cp, environ, false) < 0) {
-			sbx_abort(h);
-			close(fd);
-			return EXIT_SANDBOX;
-		}
-		log_debug(
-			"policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
-			"(%zu entries walked)",
-			t1 - t0, plan.n, now_ms() - t2, plan.walked);
-		/* Fail closed: a protection the plan cannot give stops the run. */
-		for (size_t i = 0; i < plan.ngaps; i++)
-			log_msg(degraded ? LOG_WARN : LOG_ERROR,
-				"%s cannot be enforced in this build (it %s)", plan.gaps[i].what,
-				plan.gaps[i].why);
-		if (plan.ngaps && !degraded) {
-			log_error("refusing to run '%s' without them; change the policy or the "
-				  "directory, or pass --allow-degraded",
-				  cmd[0]);
-			sbx_abort(h);
-			sbx_plan_free(&plan);
-			close(fd);
-			return EXIT_SANDBOX;
-		}
-		if (started == 0) {
-			struct sbx_supervision sv = { .blob = &b, .audit_fd = audit_fd };
-			r = sbx_commit(h, &plan, &sv);
-			sbx_plan_free(&plan);
-			close(fd);
-			return r;
-		}
-		sbx_plan_free(&plan);
+	if (started == 0) {
+		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1);
+		close(fd);
+		return run_audit_end(&ra, r, o.fail_on_violation);
+	}
+	if (o.degraded) {
+		static const char *const unenforced[] = {
+			"deny_read",	  "allow_write", "deny_exec (child processes)",
+			"allow_net",	  "mask_stdout", "resource_limits",
+			"seccomp filter", NULL
+		};
+		if ((r = run_audit_start(&ra, cmd, &b, "command-line", unenforced)) == 0)
+			r = run_unsandboxed(cmd);
+		close(fd);
+		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
 	close(fd);
-	r = started;
-	if (degraded)
-		return run_unsandboxed(cmd);
 	struct features f;
 	features_probe(&f);
 	log_error("cannot create the sandbox's namespaces: %s; refusing to run '%s' unprotected. "
 		  "Fix: %s. Or pass --allow-degraded (see `aigate doctor`)",
-		  strerror(-r), cmd[0],
+		  strerror(-started), cmd[0],
 		  f.userns_hint[0] ? f.userns_hint : "enable user namespaces");
-	return EXIT_SANDBOX;
+	return run_audit_end(&ra, EXIT_SANDBOX, false);
 }

@@ -31,6 +31,7 @@ static const char overview[] =
 	"  policy check read PATH…        would the sandbox hide PATH? which rule?\n"
 	"  policy check exec -- CMD…      would the sandbox deny this command line? which rule?\n"
 	"  run [OPTIONS] [--] CMD [ARGS…] run CMD in the sandbox\n"
+	"  audit [FILE…] [OPTIONS]        summarise audit logs (--follow: watch one)\n"
 	"  help [COMMAND]                 this text, or a command's\n"
 	"\n"
 	"Options:\n"
@@ -96,7 +97,8 @@ static const struct help helps[] = {
 	  "and which rule (file:line) decides.\n"
 	  "Exit: 0 allowed, 1 denied, 2 usage or configuration error.\n" },
 	{ "run",
-	  "Usage: aigate run [--dry-run] [--allow-degraded] [--audit-log FILE] [--] CMD [ARGS…]\n"
+	  "Usage: aigate run [--dry-run] [--allow-degraded] [--audit-log FILE] [--ci]\n"
+	  "                  [--fail-on-violation] [--] CMD [ARGS…]\n"
 	  "\n"
 	  "Run CMD in the sandbox (docs/how-it-works.md). Option parsing stops at CMD:\n"
 	  "`aigate run claude --version` runs `claude --version`.\n"
@@ -104,11 +106,37 @@ static const struct help helps[] = {
 	  "                       writable, which variables are dropped); change nothing\n"
 	  "      --allow-degraded run even when a protection the policy asks for cannot be\n"
 	  "                       built, saying exactly which\n"
-	  "      --audit-log FILE append audit records there (- for stderr); default\n"
+	  "      --audit-log FILE append audit records there (- for stderr, syslog for the\n"
+	  "                       system log); else the policy's audit.path, else\n"
 	  "                       ~/.aigate/audit/YYYY-MM-DD.jsonl (docs/audit.md)\n"
-	  "Exit: CMD's status; 128+N when CMD dies of signal N; 125 when the sandbox cannot\n"
-	  "be built or its seccomp supervisor died; 126 CMD denied or not executable;\n"
+	  "      --ci             for CI jobs: no colour, the trail defaults to\n"
+	  "                       ./aigate-audit.jsonl (hidden inside), a summary at the end\n"
+	  "                       (also into $GITHUB_STEP_SUMMARY as markdown; docs/ci.md)\n"
+	  "      --fail-on-violation  exit 3 when CMD succeeded but something was denied\n"
+	  "Exit: CMD's status; 128+N when CMD dies of signal N; 3 (--fail-on-violation);\n"
+	  "125 when the sandbox cannot be built, its seccomp supervisor died, or the audit\n"
+	  "log cannot be written (audit.on_error: fail); 126 CMD denied or not executable;\n"
 	  "127 CMD not found; 2 usage or configuration error.\n" },
+	{ "audit",
+	  "Usage: aigate audit [FILE…] [--session ID] [--since TIME]\n"
+	  "                    [--format table|json|markdown]\n"
+	  "       aigate audit --follow [--session ID] [--since TIME] [FILE]\n"
+	  "\n"
+	  "Summarise audit logs (docs/audit.md): sessions, denials by rule, by command and\n"
+	  "by process, masked secrets. FILE - reads stdin; without FILE every *.jsonl in\n"
+	  "~/.aigate/audit/, in name order.\n"
+	  "      --session ID     only that session's records\n"
+	  "      --since TIME     only records from TIME on: 2026-11-23T10:00:00Z, a date\n"
+	  "                       (2026-11-23, UTC midnight) or a duration back from now\n"
+	  "                       (90s, 30m, 2h, 7d); older daily files are skipped\n"
+	  "      --format FORMAT  table (default), json, or markdown (for\n"
+	  "                       $GITHUB_STEP_SUMMARY)\n"
+	  "      --follow         print each record appended to FILE (default: today's\n"
+	  "                       file) as one line, until SIGINT or SIGTERM; with\n"
+	  "                       --session from the start of FILE until that session ends\n"
+	  "A line that is not an audit record is reported as FILE:LINE and skipped.\n"
+	  "Exit: 0 done, 1 a FILE could not be read or held lines that are not audit\n"
+	  "records (the summary of the rest is still printed), 2 usage error.\n" },
 	{ "help", "Usage: aigate help [COMMAND]\n" },
 };
 

@@ -40,6 +40,11 @@ void log_init(void)
 	color_out = want_color(STDOUT_FILENO);
 }
 
+void log_no_color(void)
+{
+	color_err = color_out = false;
+}
+
 void log_set_level(enum log_level level)
 {
 	current = level;

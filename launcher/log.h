@@ -15,6 +15,9 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
 /** log_init() - read AIGATE_LOG_LEVEL and NO_COLOR; decide colour for stderr. */
 void log_init(void);
 
+/** log_no_color() - no colour from now on (aigate run --ci). */
+void log_no_color(void);
+
 /** log_set_level() - override the level (for -v). */
 void log_set_level(enum log_level level);
 

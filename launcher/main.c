@@ -20,7 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "init", cmd_init },	  { "deny", cmd_deny },	    { "allow", cmd_allow },
 	{ "status", cmd_status }, { "doctor", cmd_doctor }, { "policy", cmd_policy },
-	{ "run", cmd_run },	  { "help", cmd_help },
+	{ "run", cmd_run },	  { "audit", cmd_audit },   { "help", cmd_help },
 };
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -87,6 +87,13 @@ struct sbx_plan {
 int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		   const struct config_paths *cp, char *const *environ, bool dry_run);
 
+/**
+ * sbx_plan_hide_file() - also hide @path (a file aigate writes, such as
+ * the audit log in the project) inside the sandbox: unreadable, unwritable,
+ * not removable (a mount point). Returns 0 or -errno.
+ */
+int sbx_plan_hide_file(struct sbx_plan *plan, const char *path, const char *why);
+
 /** sbx_plan_print() - the plan, readably (aigate run --dry-run). */
 void sbx_plan_print(const struct sbx_plan *plan, FILE *f);
 

@@ -132,7 +132,8 @@ static int walk_links(struct sbx_plan *plan, const struct link_set *set, const c
 			continue;
 		if (strcmp(l->path, path) == 0)
 			continue;
-		snprintf(why, sizeof(why), "hard link to %s", l->path);
+		/* The supervisor denies opening it under this why (rule text, origin). */
+		snprintf(why, sizeof(why), "deny_read \"hard link to %s\" (built-in)", l->path);
 		r = sbx_add_hide(plan, path, false, why);
 	}
 	closedir(d);

@@ -697,6 +697,14 @@ static void sort_by_phase(struct sbx_plan *plan)
 	}
 }
 
+int sbx_plan_hide_file(struct sbx_plan *plan, const char *path, const char *why)
+{
+	int r = hide_path(plan, path, why);
+	if (r == 0)
+		sort_by_phase(plan);
+	return r;
+}
+
 int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		   const struct config_paths *cp, char *const *environ, bool dry_run)
 {

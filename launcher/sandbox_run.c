@@ -611,11 +611,27 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 								     .writable = k != SBX_BIND_RO };
 	}
 	scfg.mounts = mounts;
+	/* Files the plan hides by path (the plan outlives the supervisor's start: it copies). */
+	struct sup_hidden *hidden = calloc(plan->n ? plan->n : 1, sizeof(*hidden));
+	if (!hidden) {
+		free(scfg.denied);
+		free(mounts);
+		log_error("cannot start the seccomp supervisor: %s", strerror(ENOMEM));
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == SBX_HIDE_FILE)
+			hidden[scfg.nhidden++] = (struct sup_hidden){ .path = plan->ops[i].path,
+								      .why = plan->ops[i].why };
+	scfg.hidden = hidden;
 	scfg.fast = true;
+	scfg.sandbox_init = h->pid;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);
 	free(mounts);
+	free(hidden);
 	if (sup_pid < 0) {
 		log_error("cannot start the seccomp supervisor: %s", strerror(-sup_pid));
 		sbx_abort(h);
@@ -691,7 +707,9 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sup_died = sup_end;
 	if (sup_died >= 0) {
 		/* Fail closed, loudly: whatever CMD returned, its run was not supervised to the end. */
-		if (WIFSIGNALED(sup_died))
+		if (WIFEXITED(sup_died) && WEXITSTATUS(sup_died) == SUP_EXIT_AUDIT)
+			; /* the audit log failed: run_audit_end() says so */
+		else if (WIFSIGNALED(sup_died))
 			log_error("the seccomp supervisor was killed (signal %d); the sandbox was "
 				  "stopped",
 				  sup_died & 0x7f);

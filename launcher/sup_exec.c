@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "launcher/sup_fast.h"
+#include "launcher/audit.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
@@ -290,8 +291,12 @@ bool sup_exec_fast(struct sup_req *r)
 	if (!sup_fast_private(s, r->tid, spans, n))
 		goto out;
 	answered = true;
-	if (sup_still_valid(r))
+	if (sup_still_valid(r)) {
+		if (!missing)
+			sup_record_allowed(r->tid, AUDIT_LEVEL_EXEC, "exec", r->sc->name, resolved,
+					   a->argv);
 		sup_reply_continue(r);
+	}
 out:
 	if (fd >= 0)
 		close(fd);
@@ -420,6 +425,9 @@ void sup_handle_exec(struct sup_req *r)
 		if (event == PTRACE_EVENT_EXEC) {
 			if (judge_new_image(s, w, a, exe, sizeof(exe), rule, sizeof(rule), origin,
 					    sizeof(origin), &reason)) {
+				/* Stopped before its first instruction: recorded before it runs. */
+				sup_record_allowed(w, AUDIT_LEVEL_EXEC, "exec", r->sc->name, exe,
+						   a->argv);
 				ptrace(PTRACE_DETACH, w, NULL, NULL);
 				break;
 			}

@@ -35,7 +35,10 @@ struct sup {
 	size_t notif_size, resp_size;
 	/* The fast path (sup_fast.c): allowed at all, and where it may not go. */
 	bool fast;
-	bool fast_exec; /* no binfmt_misc entries: a native ELF file runs as itself */
+	bool fast_exec;
+	const struct sup_hidden *hidden;
+	size_t nhidden;
+	pid_t sandbox_init; /* no binfmt_misc entries: a native ELF file runs as itself */
 	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
 	size_t nmounts;
 };
@@ -82,6 +85,14 @@ void sup_reply_continue(const struct sup_req *r);
  */
 void sup_deny(const struct sup_req *r, const char *action, const char *target, const char *rule,
 	      const char *origin, int err, const char *reason);
+
+/**
+ * sup_record_allowed() - under audit.level @level or above (exec: every
+ * allowed exec; all: every allowed decision), record that thread @tid was
+ * allowed @action on @target (@argv: an exec's command line).
+ */
+void sup_record_allowed(pid_t tid, int level, const char *action, const char *syscall,
+			const char *target, const char *const *argv);
 
 /** sup_record() - write an audit record about thread @tid (context read from /proc). */
 void sup_record(pid_t tid, const char *action, const char *syscall, const char *target,

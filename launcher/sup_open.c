@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "launcher/sup_fast.h"
+#include "launcher/audit.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
@@ -446,7 +447,14 @@ static bool verdict(const struct sup *s, int fd, bool known, char *path, size_t 
 	char *del = strstr(path, " (deleted)");
 	if (del && del[10] == 0)
 		*del = 0;
-	return sup_name_denied(s, path, S_ISDIR(st.st_mode), rule, rsz, origin, osz);
+	if (sup_name_denied(s, path, S_ISDIR(st.st_mode), rule, rsz, origin, osz))
+		return true;
+	for (size_t i = 0; i < s->nhidden; i++)
+		if (strcmp(path, s->hidden[i].path) == 0) {
+			sup_split_why(s->hidden[i].why, rule, rsz, origin, osz);
+			return true;
+		}
+	return false;
 }
 
 bool sup_path_verdict(const struct sup *s, int fd, char *path, size_t pathsz, char *rule,
@@ -599,8 +607,10 @@ static bool fast_open(struct sup_req *r, const struct open_call *c, const char *
 	if (!sup_fast_private(s, r->tid, &span, 1))
 		return false;
 	/* Still the same blocked call: the pid named it throughout. */
-	if (sup_still_valid(r))
+	if (sup_still_valid(r)) {
+		sup_record_allowed(r->tid, AUDIT_LEVEL_ALL, "open", r->sc->name, resolved, NULL);
 		sup_reply_continue(r);
+	}
 	return true;
 }
 
@@ -825,6 +835,7 @@ static void do_open(struct sup_req *r, bool may_block)
 		return;
 	}
 judged:
+	sup_record_allowed(r->tid, AUDIT_LEVEL_ALL, "open", r->sc->name, resolved, NULL);
 	if (trunc) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {

@@ -132,7 +132,8 @@ void sup_split_why(const char *why, char *rule, size_t rsz, char *origin, size_t
 {
 	/* plan ops say: deny_read ".env" (~/.aigate/config.yaml:12) */
 	const char *q1 = strchr(why, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
-	const char *o1 = strrchr(why, '('), *o2 = o1 ? strrchr(o1, ')') : NULL;
+	/* The origin may hold parentheses itself: "((built-in default):12)". */
+	const char *o1 = strchr(q2 ? q2 : why, '('), *o2 = o1 ? strrchr(o1, ')') : NULL;
 	if (q1 && q2)
 		snprintf(rule, rsz, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
 	else
@@ -213,6 +214,27 @@ static void tell_user(const char *action, const char *target, const char *rule, 
 	}
 }
 
+/*
+ * A record that cannot be written under audit.on_error fail stops the run
+ * before anything else happens unrecorded: the call that needed it stays
+ * blocked while the sandbox's init is killed (which kills every process in
+ * its PID namespace) and we wait for it to be gone; then we exit and the
+ * launcher says why.
+ */
+static _Noreturn void stop_unrecorded(void)
+{
+	pid_t init = the_sup ? the_sup->sandbox_init : 0;
+	if (init > 0) {
+		int pfd = (int)syscall(SYS_pidfd_open, init, 0);
+		kill(init, SIGKILL);
+		if (pfd >= 0) {
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			poll(&p, 1, 5000);
+		}
+	}
+	_exit(SUP_EXIT_AUDIT);
+}
+
 void sup_record(pid_t tid, const char *action, const char *syscall, const char *target,
 		const char *rule, const char *origin, const char *verdict, int err,
 		const char *reason)
@@ -231,7 +253,25 @@ void sup_record_argv(pid_t tid, const char *action, const char *syscall, const c
 	ssize_t n;
 
 	pid_t pid = ns_pid_of(tid, &host_ppid);
-	pid_t ppid = host_ppid > 0 ? ns_pid_of(host_ppid, NULL) : 0;
+	struct audit_record rec = {
+		.action = action,
+		.syscall = syscall,
+		.target = target,
+		.rule = rule,
+		.origin = origin,
+		.verdict = verdict,
+		.enforcer = "supervisor",
+		.err = err,
+		.reason = reason,
+		.pid = pid,
+		.uid = the_sup ? (long)the_sup->uid : -1,
+	};
+	/* Rate-limited (a loop on one rule): counted, and nothing more read from /proc. */
+	if (!audit_admit(&rec)) {
+		tell_user(action, target ? target : "?", rule, origin, verdict);
+		return;
+	}
+	rec.ppid = host_ppid > 0 ? ns_pid_of(host_ppid, NULL) : 0;
 	snprintf(path, sizeof(path), "/proc/%d/exe", tid);
 	if ((n = readlink(path, exe, sizeof(exe) - 1)) > 0)
 		exe[n] = 0;
@@ -244,27 +284,21 @@ void sup_record_argv(pid_t tid, const char *action, const char *syscall, const c
 			argv[argc++] = p;
 	}
 	argv[argc] = NULL;
-	struct audit_record rec = {
-		.action = action,
-		.syscall = syscall,
-		.target = target,
-		.rule = rule,
-		.origin = origin,
-		.verdict = verdict,
-		.enforcer = "supervisor",
-		.err = err,
-		.reason = reason,
-		.pid = pid,
-		.ppid = ppid,
-		.uid = the_sup ? (long)the_sup->uid : -1,
-		.exe = exe[0] ? exe : NULL,
-		.argv = attempted ? attempted
-			: argc	  ? argv
-				  : NULL,
-		.cwd = cwd[0] ? cwd : NULL,
-	};
-	audit_write(&rec);
-	tell_user(action, target ? target : (argc ? argv[0] : "?"), rule, origin, verdict);
+	rec.exe = exe[0] ? exe : NULL;
+	rec.argv = attempted ? attempted : argc ? argv : NULL;
+	rec.cwd = cwd[0] ? cwd : NULL;
+	if (audit_write(&rec) < 0 && audit_failed(NULL))
+		stop_unrecorded();
+	if (rule) /* a denial: the user hears of it too */
+		tell_user(action, target ? target : (argc ? argv[0] : "?"), rule, origin, verdict);
+}
+
+void sup_record_allowed(pid_t tid, int level, const char *action, const char *syscall,
+			const char *target, const char *const *argv)
+{
+	if ((int)audit_level() < level)
+		return;
+	sup_record_argv(tid, action, syscall, target, NULL, NULL, "allowed", 0, NULL, argv);
 }
 
 void sup_deny(const struct sup_req *r, const char *action, const char *target, const char *rule,
@@ -556,11 +590,13 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.ndenied = cfg->ndenied;
 	s.fast = cfg->fast;
 	s.fast_exec = !binfmt_misc_entries();
+	s.sandbox_init = cfg->sandbox_init;
+	s.hidden = cfg->hidden;
+	s.nhidden = cfg->nhidden;
 	s.mounts = cfg->mounts;
 	s.nmounts = cfg->nmounts;
 	the_sup = &s;
-	if (cfg->audit_fd >= 0)
-		audit_init(cfg->audit_fd);
+	/* The audit session (id, sequence, counters) is the launcher's, inherited by fork. */
 	if (sup_filter_init() < 0)
 		_exit(70);
 	int listener = recv_listener(cfg->sock);
@@ -600,7 +636,8 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 			struct pollfd pfd = { .fd = listener, .events = POLLIN };
 			if (errno == ENOENT && poll(&pfd, 1, 0) >= 0 && !(pfd.revents & POLLHUP))
 				continue;
-			_exit(0);
+			audit_flush_suppressed();
+			_exit(audit_failed(NULL) ? SUP_EXIT_AUDIT : 0);
 		}
 		r->s = &s;
 		r->n = n;

@@ -24,6 +24,12 @@ struct sup_identity {
 	const char *why; /* the rule and its origin, for the audit record */
 };
 
+/* A file the plan hides by overmounting it: any open of that path is a denial. */
+struct sup_hidden {
+	const char *path;
+	const char *why;
+};
+
 /* A mount of the plan, as the fast path needs to know it. */
 struct sup_mount {
 	const char *path;
@@ -44,8 +50,23 @@ struct supervisor_config {
 	 */
 	const struct sup_mount *mounts;
 	size_t nmounts;
+	/*
+	 * The hidden files by path: what resolves to one of them is the empty
+	 * overmount, which no deny_read rule needs to match (aigate's own audit
+	 * log in the project): denied and recorded, not read as empty.
+	 */
+	const struct sup_hidden *hidden;
+	size_t nhidden;
 	bool fast;
+	/*
+	 * The sandbox's init (the launcher's child, so its pid stays ours until
+	 * the launcher reaps it): killed when the audit log fails (on_error fail).
+	 */
+	pid_t sandbox_init;
 };
+
+/* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */
+#define SUP_EXIT_AUDIT 75
 
 /** sup_identity_sort() - sort @ids for the supervisor's binary search; drops duplicates. */
 size_t sup_identity_sort(struct sup_identity *ids, size_t n);

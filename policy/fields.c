@@ -177,6 +177,45 @@ static int validate_account(const char *v, char *reason, size_t rsz)
 	return 0;
 }
 
+static int validate_audit_path(const char *v, char *reason, size_t rsz)
+{
+	if (strcmp(v, "-") == 0 || strcmp(v, "syslog") == 0 || v[0] == '/' ||
+	    (v[0] == '~' && v[1] == '/' && v[2]))
+		return 0;
+	return policy_reasonf(reason, rsz,
+			      "invalid audit.path '%s': write an absolute or ~/ path, '-' (stderr) "
+			      "or 'syslog'",
+			      v);
+}
+
+static int validate_one_of(const char *v, const char *field, const char *const *names, char *reason,
+			   size_t rsz)
+{
+	char known[128] = "";
+	size_t len = 0;
+	for (size_t i = 0; names[i]; i++) {
+		if (strcmp(v, names[i]) == 0)
+			return 0;
+		len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "",
+					names[i]);
+		if (len >= sizeof(known))
+			break;
+	}
+	return policy_reasonf(reason, rsz, "invalid %s '%s' (known: %s)", field, v, known);
+}
+
+static int validate_audit_level(const char *v, char *reason, size_t rsz)
+{
+	static const char *const names[] = { "denied", "exec", "all", NULL };
+	return validate_one_of(v, "audit.level", names, reason, rsz);
+}
+
+static int validate_audit_on_error(const char *v, char *reason, size_t rsz)
+{
+	static const char *const names[] = { "fail", "warn", NULL };
+	return validate_one_of(v, "audit.on_error", names, reason, rsz);
+}
+
 static bool extendable(const struct policy_field *table, const char *v)
 {
 	for (const struct policy_field *f = table; f->name; f++) {
@@ -220,6 +259,26 @@ static const struct policy_field limit_fields[] = {
 	  .min = 1,
 	  .max = 4194304,
 	  .extend_name = "resource_limits" },
+	{ 0 },
+};
+
+/* Global only: a cloned project must not move, quieten or soften the trail of its own agent. */
+static const struct policy_field audit_fields[] = {
+	{ .name = "path",
+	  .kind = FK_STRING,
+	  .offset = offsetof(struct policy, audit_path),
+	  .merge = FM_GLOBAL_ONLY,
+	  .validate = validate_audit_path },
+	{ .name = "level",
+	  .kind = FK_STRING,
+	  .offset = offsetof(struct policy, audit_level),
+	  .merge = FM_GLOBAL_ONLY,
+	  .validate = validate_audit_level },
+	{ .name = "on_error",
+	  .kind = FK_STRING,
+	  .offset = offsetof(struct policy, audit_on_error),
+	  .merge = FM_GLOBAL_ONLY,
+	  .validate = validate_audit_on_error },
 	{ 0 },
 };
 
@@ -282,6 +341,7 @@ const struct policy_field policy_fields[] = {
 	  .validate = validate_env_pattern },
 	{ .name = "resource_limits", .kind = FK_MAP, .merge = FM_NONE, .children = limit_fields },
 	{ .name = "mask_stdout", .kind = FK_MAP, .merge = FM_NONE, .children = mask_fields },
+	{ .name = "audit", .kind = FK_MAP, .merge = FM_NONE, .children = audit_fields },
 	{ .name = "project_may_extend",
 	  .kind = FK_LIST,
 	  .offset = offsetof(struct policy, project_may_extend),

@@ -112,6 +112,9 @@ struct policy {
 	struct policy_list mask_presets;
 	struct policy_mask_patterns mask_patterns;
 	struct policy_list project_may_extend; /* global file only */
+	struct policy_string audit_path;       /* global file only: FILE, ~/FILE, "-", "syslog" */
+	struct policy_string audit_level;      /* global file only: denied, exec, all */
+	struct policy_string audit_on_error;   /* global file only: fail, warn */
 };
 
 /** policy_new() - an empty policy. Returns NULL on ENOMEM. Free with policy_free(). */

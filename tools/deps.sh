@@ -6,9 +6,11 @@ set -euo pipefail
 # Build: compiler, pkg-config and the four libraries (see README.md).
 # Tests: git (project-root detection), python3 (JSON checks), util-linux
 # (setpriv, to run the sandbox as an unprivileged user), passwd (useradd).
+# Tests only, never needed by aigate: python3-jsonschema (every audit record
+# the integration tests produce is checked against docs/audit.schema.json).
 # make check: clang-format, cppcheck.
 PKGS=(build-essential pkg-config libyaml-dev libseccomp-dev libpcre2-dev libcriterion-dev
-      git python3 util-linux passwd clang-format cppcheck)
+      git python3 python3-jsonschema util-linux passwd clang-format cppcheck)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,6 +17,16 @@
 # captured stdout/stderr, then end the case (exit 1): like Criterion's
 # cr_assert, the first failure ends the case, so later checks never report
 # consequences of an earlier failure.
+#
+# Every audit record a case leaves behind is checked against
+# docs/audit.schema.json when the case ends (audit_schema_check_case, from
+# case_cleanup): the logs are $AUDIT and every *.jsonl under $T and $STABLE
+# ($AG_HOME/audit/ included). A record that does not match fails the case.
+# A case that breaks a log on purpose opts out, saying which:
+#   AUDIT_SCHEMA_SKIP_FILES=("$T/cut.jsonl" …)   these files are not checked
+#   AUDIT_SCHEMA_CHECK=off                        nothing of the case is
+# In the environment of run.sh, AUDIT_SCHEMA_CHECK=off turns the check off
+# for every case, and AUDIT_SCHEMA=FILE checks against another schema.
 
 TEST_USER=aigate-test
 CLEAN_PATH=/usr/local/bin:/usr/bin:/bin
@@ -67,13 +77,20 @@ case_setup() {
 	fix_owner
 }
 
+# Runs from the EXIT trap: exiting 1 here turns the case into a failure,
+# returning keeps its own status (pass, fail or skip).
 case_cleanup() {
+	local schema_failed=false
+	[ -n "${T:-}" ] && [ -d "$T" ] && chmod -R u+rwX "$T" 2>/dev/null
+	audit_schema_check_case || schema_failed=true
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
-		chmod -R u+rwX "$T" 2>/dev/null
 		rm -rf "$T"
 	fi
 	if [ -n "${STABLE:-}" ] && [ -d "$STABLE" ]; then
 		rm -rf "$STABLE"
+	fi
+	if $schema_failed; then
+		exit 1
 	fi
 }
 
@@ -125,6 +142,22 @@ write_cfg_enforceable() {
 # cfg_line VALUE — the line of `  - "VALUE"` in $CFG (origins say ~/.aigate/config.yaml:LINE).
 cfg_line() {
 	grep -n -F -x -- "  - \"$1\"" "$CFG" | head -n1 | cut -d: -f1
+}
+
+# redteam_cc NAME OUT — compile tests/redteam/NAME.c statically (no libc
+# wrapper or shim can interfere with its system calls) into OUT, owned by
+# the test user; skip the case when there is no compiler or no libc.a.
+redteam_cc() {
+	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/redteam/$1.c"
+	mkdir -p "$(dirname "$2")"
+	LAST_CMD="cc -static tests/redteam/$1.c"
+	cc -std=gnu17 -D_GNU_SOURCE -O1 -static -pthread -o "$2" "$ROOT/tests/redteam/$1.c" >"$OUT" 2>"$ERR"
+	STATUS=$?
+	if [ "$STATUS" != 0 ] && grep -q 'cannot find -lc\|cannot find -lpthread' "$ERR"; then
+		skip "no static C library (libc6-dev's libc.a) for cc -static"
+	fi
+	assert_status 0
+	fix_owner
 }
 
 # ---- running aigate ---------------------------------------------------------
@@ -381,10 +414,8 @@ wait_gone() {
 # audit_count FILE KEY=VALUE… — how many JSON lines of FILE have every KEY
 # (dotted for nested objects: rule.text) equal to VALUE (compared as text;
 # a VALUE starting with ~ is a substring test instead).
-audit_count() {
-	need_python
-	"$PYTHON" - "$@" <<'PY'
-import json, sys
+AUDIT_COUNT_PY=$(cat <<'PY'
+import json, os, sys
 path, conds = sys.argv[1], [c.split("=", 1) for c in sys.argv[2:]]
 def get(o, k):
     for part in k.split("."):
@@ -404,17 +435,37 @@ def ok(rec):
         elif got != v:
             return False
     return True
+total = bool(os.environ.get("AUDIT_TOTAL"))
 n = 0
 try:
     with open(path) as f:
         for line in f:
             line = line.strip()
-            if line:
-                n += ok(json.loads(line))
+            if not line:
+                continue
+            rec = json.loads(line)
+            if not ok(rec):
+                continue
+            if total:  # the events it stands for: itself (unless a summary) and its drops
+                n += (0 if rec.get("summary") else 1) + rec.get("suppressed", 0)
+            else:
+                n += 1
 except FileNotFoundError:
     pass
 print(n)
 PY
+)
+audit_count() {
+	need_python
+	AUDIT_TOTAL= "$PYTHON" -c "$AUDIT_COUNT_PY" "$@"
+}
+
+# audit_total FILE KEY=VALUE… — the events the matching records stand for:
+# each record, plus the drops it reports ("suppressed"), a rate-limit
+# summary record only for its drops (docs/audit.md, "Rate limiting").
+audit_total() {
+	need_python
+	AUDIT_TOTAL=1 "$PYTHON" -c "$AUDIT_COUNT_PY" "$@"
 }
 
 # audit_file — today's default audit trail of the case (aigate run without --audit-log).
@@ -442,4 +493,293 @@ assert_no_audit() {
 		show_file "audit log" "$file" >&2
 		fail "$n unexpected audit record(s) with $*"
 	}
+}
+
+# ---- the audit schema check (every case) -----------------------------------------
+#
+# audit_schema_check_case (from case_cleanup) checks every line of the
+# case's logs against docs/audit.schema.json with python3-jsonschema
+# (Draft202012Validator, format checking off: the schema's patterns do the
+# work). Besides the schema, a line must be UTF-8, one JSON object without
+# duplicate keys or NaN, and end with a newline.
+#
+# Importing jsonschema takes ~100 ms, more than most cases, so under run.sh
+# one python process serves the whole run: the first case that has records
+# starts it (setsid, stdio on /dev/null, every other fd closed, so it holds
+# no pipe of the runner's); later cases hand it their files through a FIFO
+# in run.sh's $LOGDIR and read the verdict back, with builtins only. It
+# reloads the schema when the file changes and exits within a second of
+# run.sh ending or $LOGDIR going away. Without $LOGDIR, or when the server
+# cannot start or dies, each case starts python itself.
+
+# The validator, one script for both ways: `check T SCHEMA FILE…` (exit 0
+# all valid, 1 some line is not, 3 no jsonschema in this python) and
+# `serve DIR RUNPID` (requests on DIR/req; see audit_schema_via_server).
+IFS= read -r -d '' AUDIT_SCHEMA_PY <<'PY' || :
+import json, os, sys
+
+def shown(tdir, path):
+    if tdir and path.startswith(tdir + "/"):
+        return "$T" + path[len(tdir):]
+    return path
+
+def no_duplicates(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError("duplicate key %r" % k)
+        obj[k] = v
+    return obj
+
+def no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+def cut(text, n):
+    return text if len(text) <= n else text[:n] + "...(%d more)" % (len(text) - n)
+
+def problems(validator, raw):
+    if not raw.strip():
+        return ["an empty line"]
+    try:
+        rec = json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicates,
+                         parse_constant=no_constant)
+    except (UnicodeDecodeError, ValueError) as e:
+        return ["not one JSON record: %s" % e]
+    errs = []
+    for e in validator.iter_errors(rec):
+        where = ".".join(str(p) for p in e.absolute_path)
+        msg = cut(e.message, 300) + (" (at %s)" % where if where else "")
+        if msg not in errs:
+            errs.append(msg)
+    return errs
+
+def check(validator, tdir, files, out):
+    bad = 0
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            print("    audit schema: %s: cannot read: %s" % (shown(tdir, path), e.strerror), file=out)
+            bad += 1
+            continue
+        lines = data.split(b"\n")
+        tail = lines.pop()  # what follows the last newline: nothing in a sound log
+        if tail:
+            lines.append(tail)
+        for n, raw in enumerate(lines, 1):
+            errs = problems(validator, raw)
+            if tail and n == len(lines):
+                errs.append("the last line has no newline (a cut record)")
+            if not errs:
+                continue
+            bad += 1
+            if bad > 5:
+                continue
+            print("    audit schema: %s:%d:" % (shown(tdir, path), n), file=out)
+            print("      record: %s" % cut(raw.decode("utf-8", "backslashreplace"), 2000), file=out)
+            for e in errs[:8]:
+                print("      error: %s" % e, file=out)
+    if bad > 5:
+        print("    audit schema: ... and %d more lines that do not match" % (bad - 5), file=out)
+    return 1 if bad else 0
+
+def validator_for(schema_path, cache):
+    from jsonschema import Draft202012Validator
+    mtime = os.stat(schema_path).st_mtime_ns
+    if cache.get(schema_path, (None,))[0] != mtime:
+        with open(schema_path, encoding="utf-8") as f:
+            cache[schema_path] = (mtime, Draft202012Validator(json.load(f), format_checker=None))
+    return cache[schema_path][1]
+
+def serve(d, runpid):
+    import io, select
+    os.closerange(3, 65536)  # no pipe of the runner's held open
+    try:
+        os.setsid()  # out of the case's process group: its kills are not for us
+    except OSError:
+        pass
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        open(d + "/noschema", "w").close()
+        return
+    cache = {}
+    req = os.open(d + "/req", os.O_RDWR)  # never EOF, never blocks a client
+    with open(d + "/pid", "w") as f:
+        f.write("%d\n" % os.getpid())
+    open(d + "/ready", "w").close()
+    buf = b""
+    while True:
+        if not select.select([req], [], [], 1.0)[0]:
+            try:
+                os.kill(runpid, 0)
+            except ProcessLookupError:
+                return
+            if not os.path.isdir(d):
+                return
+            continue
+        buf += os.read(req, 1 << 16)
+        # A request: NUL-terminated fields, the first the count of the rest:
+        # REPLY TAG T SCHEMA FILE…
+        while True:
+            parts = buf.split(b"\0")
+            if len(parts) < 2:
+                break
+            n = int(parts[0])
+            if len(parts) < n + 2:
+                break
+            fields = [os.fsdecode(x) for x in parts[1:n + 1]]
+            buf = b"\0".join(parts[n + 1:])
+            reply, tag, tdir, schema_path, files = fields[0], fields[1], fields[2], fields[3], fields[4:]
+            out = io.StringIO()
+            try:
+                rc = check(validator_for(schema_path, cache), tdir if tdir != "-" else "", files, out)
+            except Exception as e:  # a broken schema file: say so, do not die
+                print("    audit schema: %s: %s" % (schema_path, e), file=out)
+                rc = 1
+            out.write("\x01%s %d\n" % (tag, rc))
+            try:
+                fd = os.open(reply, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                continue  # the client gave up
+            try:
+                os.write(fd, out.getvalue().encode("utf-8", "backslashreplace"))
+            except OSError:
+                pass
+            os.close(fd)
+
+if sys.argv[1] == "serve":
+    serve(sys.argv[2], int(sys.argv[3]))
+else:
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        sys.exit(3)
+    tdir, schema_path, files = sys.argv[2], sys.argv[3], sys.argv[4:]
+    sys.exit(check(validator_for(schema_path, {}), tdir, files, sys.stderr))
+PY
+
+# audit_schema_python — print a python3 that has jsonschema: $PYTHON, else
+# Debian's /usr/bin/python3 (python3-jsonschema; a version manager's python
+# may lack it). Fails when neither has it.
+audit_schema_python() {
+	local py
+	for py in "${PYTHON:-}" /usr/bin/python3; do
+		[ -x "${py:-/nonexistent}" ] || continue
+		if "$py" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("jsonschema") is None)' 2>/dev/null; then
+			printf '%s' "$py"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# audit_schema_server_up DIR — the run's validator is serving in DIR, started
+# now if need be. Fails when it cannot be (then: audit_schema_direct).
+audit_schema_server_up() {
+	local d=$1 pid py i
+	if [ -e "$d/ready" ] && read -r pid <"$d/pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
+		return 0
+	fi
+	[ -e "$d/failed" ] && return 1 # once per run is enough
+	rm -rf "$d"
+	mkdir -m 0700 "$d" && mkfifo "$d/req" "$d/reply" || return 1
+	for py in "${PYTHON:-}" /usr/bin/python3; do
+		[ -x "${py:-/nonexistent}" ] || continue
+		rm -f "$d/noschema"
+		"$py" -c "$AUDIT_SCHEMA_PY" serve "$d" "$$" </dev/null >/dev/null 2>&1 &
+		for ((i = 0; i < 500; i++)); do
+			[ -e "$d/ready" ] && return 0
+			[ -e "$d/noschema" ] && break
+			sleep 0.01
+		done
+		kill "$!" 2>/dev/null
+	done
+	: >"$d/failed"
+	return 1
+}
+
+# audit_schema_via_server SCHEMA FILE… — audit_schema_direct through the
+# run's validator. Exit 0 or 1 as the check says; 2 when the server is not
+# usable (nothing was decided).
+audit_schema_via_server() {
+	local schema=$1 d=${LOGDIR:-}/audit-schema tag line rc='' fd pid
+	shift
+	[ -n "${LOGDIR:-}" ] && [ -d "$LOGDIR" ] || return 2
+	audit_schema_server_up "$d" || return 2
+	read -r pid <"$d/pid" || return 2
+	tag=$BASHPID.$RANDOM
+	# Both FIFOs opened read-write: opening never blocks, whatever the server does.
+	exec {fd}<>"$d/reply"
+	printf '%s\0' "$((4 + $#))" "$d/reply" "$tag" "${T:--}" "$schema" "$@" 1<>"$d/req"
+	while [ -z "$rc" ]; do
+		if ! IFS= read -r -t 5 line <&"$fd"; then
+			kill -0 "$pid" 2>/dev/null && continue # a long log: still at it
+			break
+		fi
+		case $line in
+		$'\x01'"$tag "*) rc=${line##* } ;;
+		$'\x01'*) ;; # the end of an answer nobody waited for
+		*) printf '%s\n' "$line" >&2 ;;
+		esac
+	done
+	exec {fd}<&-
+	[ -n "$rc" ] || return 2
+	return "$rc"
+}
+
+# audit_schema_direct SCHEMA FILE… — check FILE… in a python of its own.
+# Exit 0 all valid, 1 some line is not, 3 no python with jsonschema.
+audit_schema_direct() {
+	local py rc=3
+	for py in "${PYTHON:-}" /usr/bin/python3; do
+		[ -x "${py:-/nonexistent}" ] || continue
+		"$py" -c "$AUDIT_SCHEMA_PY" check "${T:-}" "$@"
+		rc=$?
+		[ "$rc" = 3 ] || break
+	done
+	return "$rc"
+}
+
+# audit_schema_check_case — check the case's audit logs (see the top of this
+# file) unless it opted out; fails (1) with the diagnostic on stderr. Costs
+# a find(1) and nothing more when the case left no record.
+audit_schema_check_case() {
+	[ "${AUDIT_SCHEMA_CHECK:-on}" = off ] && return 0
+	local schema=${AUDIT_SCHEMA:-$ROOT/docs/audit.schema.json}
+	local -a dirs=() found=() files=()
+	local -A seen=()
+	local f s skip rc
+	[ -n "${T:-}" ] && [ -d "$T" ] && dirs+=("$T")
+	[ -n "${STABLE:-}" ] && [ -d "$STABLE" ] && dirs+=("$STABLE")
+	[ -n "${AUDIT:-}" ] && [ -f "$AUDIT" ] && [ -s "$AUDIT" ] && found+=("$AUDIT")
+	if [ ${#dirs[@]} -gt 0 ]; then
+		mapfile -d '' -O "${#found[@]}" found < <(find "${dirs[@]}" -type f -name '*.jsonl' -size +0 -print0 2>/dev/null)
+	fi
+	for f in "${found[@]}"; do
+		[ -z "${seen[$f]:-}" ] || continue
+		seen[$f]=1
+		skip=false
+		for s in "${AUDIT_SCHEMA_SKIP_FILES[@]}"; do
+			[ "$f" = "$s" ] && skip=true
+		done
+		$skip || files+=("$f")
+	done
+	[ ${#files[@]} -eq 0 ] && return 0
+
+	audit_schema_via_server "$schema" "${files[@]}"
+	rc=$?
+	if [ "$rc" = 2 ]; then
+		audit_schema_direct "$schema" "${files[@]}"
+		rc=$?
+	fi
+	case $rc in
+	0) return 0 ;;
+	3) echo "    assertion failed: cannot check the audit logs against $schema:" \
+		"python3-jsonschema is not installed (make deps)" >&2 ;;
+	*) echo "    assertion failed: audit records do not match $schema" \
+		"(a case that breaks a log on purpose: AUDIT_SCHEMA_SKIP_FILES, see lib.sh)" >&2 ;;
+	esac
+	return 1
 }

@@ -34,16 +34,8 @@ flt_setup() {
 # redteam_build NAME — compile tests/redteam/NAME.c statically into $PROJ/.NAME
 # (the sandbox sees the project; its /tmp is private) and set $BIN to it.
 redteam_build() {
-	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/redteam/$1.c"
 	BIN=$PROJ/.$1
-	LAST_CMD="cc -static tests/redteam/$1.c"
-	cc -std=gnu17 -D_GNU_SOURCE -O1 -static -pthread -o "$BIN" "$ROOT/tests/redteam/$1.c" >"$OUT" 2>"$ERR"
-	STATUS=$?
-	if [ "$STATUS" != 0 ] && grep -q -- 'cannot find -lc' "$ERR"; then
-		skip "no static C library (libc6-dev's libc.a) for cc -static"
-	fi
-	assert_status 0
-	fix_owner
+	redteam_cc "$1" "$BIN"
 }
 
 # native CMD… — run CMD natively (no aigate) as the test user in $CWD with a

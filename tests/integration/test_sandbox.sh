@@ -61,7 +61,8 @@ test_sandbox_env_file_denied() {
 }
 
 # A hard link made before the run is the same file under another name: both
-# names must read as empty, in the project and from a hidden directory.
+# names are hidden (an empty overmount), in the project and from a hidden
+# directory, and the supervisor denies opening them, with a record.
 test_sandbox_hard_links_to_secrets_hidden() {
 	sbx_setup
 	mkdir -p "$HOME_DIR/.ssh"
@@ -71,9 +72,11 @@ test_sandbox_hard_links_to_secrets_hidden() {
 	fix_owner
 	[ "$(as_user cat notes.txt)" = "API_KEY=$SECRET" ] || fail "setup: the test user cannot read notes.txt natively"
 	ag run -- cat notes.txt backup
-	assert_status 0
+	assert_status 1
 	assert_stdout_empty
-	assert_stdout_not_contains "$SECRET"
+	assert_stderr_contains "aigate: denied: open $PROJ/notes.txt (hard link to $PROJ/.env)"
+	assert_audit "$(audit_file)" action=open verdict=denied "target=$PROJ/backup" \
+		"rule.text=hard link to $HOME_DIR/.ssh/id_rsa" rule.origin=built-in
 	ag run --dry-run -- true
 	assert_stdout_contains "hard link to $PROJ/.env"
 	assert_stdout_contains "hard link to $HOME_DIR/.ssh/id_rsa"
@@ -163,16 +166,8 @@ test_sandbox_unshare_cannot_uncover() {
 # unlocked overmount, where it must uncover the secret.
 test_sandbox_mount_syscalls_cannot_uncover() {
 	sbx_setup
-	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/redteam/mount_escape.c"
 	local bin=$PROJ/.mount_escape op
-	LAST_CMD="cc -static tests/redteam/mount_escape.c"
-	cc -std=gnu17 -D_GNU_SOURCE -O1 -static -o "$bin" "$ROOT/tests/redteam/mount_escape.c" >"$OUT" 2>"$ERR"
-	STATUS=$?
-	if [ "$STATUS" != 0 ] && grep -q -- '-lc\b\|cannot find -lc' "$ERR"; then
-		skip "no static C library (libc6-dev's libc.a) for cc -static"
-	fi
-	assert_status 0
-	fix_owner
+	redteam_cc mount_escape "$bin"
 	mkdir -p "$T/scratch"
 	fix_owner
 
@@ -820,6 +815,9 @@ test_sandbox_symlinked_dir_judged() {
 	[ "$(as_user cat cfg/.env)" = "SHARED=$SECRET" ] || { rm -rf "$shared"; fail "setup: the test user cannot read cfg/.env natively"; }
 	ag run -- sh -c 'cat cfg/.env; cat "$0/.env"' "$shared"
 	rm -rf "$shared"
-	assert_status 0
+	assert_status 1
 	assert_stdout_not_contains "$SECRET"
+	# Hidden at start, and denied (with a record) by the plan's rule.
+	assert_eq "$(audit_count "$(audit_file)" action=open verdict=denied "target=$shared/.env" rule.text=.env)" 2 \
+		"records of the hidden file's denials"
 }

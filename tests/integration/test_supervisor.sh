@@ -40,20 +40,10 @@ sup_setup() {
 
 # rt_build NAME… — compile tests/redteam/NAME.c statically into $RT/NAME.
 rt_build() {
-	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/redteam/$1.c"
-	mkdir -p "$RT"
 	local name
 	for name; do
-		LAST_CMD="cc -static tests/redteam/$name.c"
-		cc -std=gnu17 -D_GNU_SOURCE -O1 -static -pthread -o "$RT/$name" \
-			"$ROOT/tests/redteam/$name.c" >"$OUT" 2>"$ERR"
-		STATUS=$?
-		if [ "$STATUS" != 0 ] && grep -q 'cannot find -lc\|cannot find -lpthread' "$ERR"; then
-			skip "no static C library (libc6-dev's libc.a) for cc -static"
-		fi
-		assert_status 0
+		redteam_cc "$name" "$RT/$name"
 	done
-	fix_owner
 }
 
 # as_user CMD… — run CMD natively (no aigate) as the test user in $CWD,
@@ -154,8 +144,10 @@ assert_static_open_denied() {
 		fail "opath-reopen should fail with EACCES"
 	NOTE=
 	# The resolved file, never the spelling: no denial names /proc or "..".
-	local all resolved
+	local all resolved summaries
 	all=$(audit_count "$AUDIT" action=open verdict=denied)
+	summaries=$(audit_count "$AUDIT" action=open verdict=denied summary=true)
+	all=$((all - summaries)) # a rate-limit summary names no target (docs/audit.md)
 	resolved=$(audit_count "$AUDIT" action=open verdict=denied "target=$PROJ/$name")
 	[ "$all" = "$resolved" ] || {
 		show_file "audit log" "$AUDIT" >&2
@@ -309,15 +301,21 @@ check_race_run() {
 	assert_one_record_per_denial "$target"
 }
 
-# assert_one_record_per_denial TARGET — as many denied-open records of
-# TARGET as the race programs counted EACCES ($RACE_EACCES).
+# assert_one_record_per_denial TARGET — every denial the race programs
+# counted ($RACE_EACCES) is in the trail: a record of TARGET, or a drop
+# of the rate limit counted in one (docs/audit.md, "Rate limiting"), and
+# every written record names TARGET.
 assert_one_record_per_denial() {
-	local n
-	n=$(audit_count "$AUDIT" action=open verdict=denied enforcer=supervisor "target=$1")
+	local n written named
+	n=$(audit_total "$AUDIT" action=open verdict=denied enforcer=supervisor)
+	written=$(audit_count "$AUDIT" action=open verdict=denied enforcer=supervisor)
+	written=$((written - $(audit_count "$AUDIT" action=open verdict=denied summary=true)))
+	named=$(audit_count "$AUDIT" action=open verdict=denied enforcer=supervisor "target=$1")
+	[ "$written" = "$named" ] || fail "$written denied-open records, $named of them of $1"
 	[ "$n" = "$RACE_EACCES" ] || {
 		head -n 5 "$AUDIT" >"$T/audit.head"
 		show_file "audit log (first lines)" "$T/audit.head" >&2
-		fail "$RACE_EACCES opens of $1 failed with EACCES, $n denied-open records"
+		fail "$RACE_EACCES opens of $1 failed with EACCES, $n denied opens in the trail"
 	}
 }
 
@@ -465,11 +463,11 @@ check_exec_race() {
 		assert_audit "$AUDIT" action=exec verdict=killed enforcer=supervisor \
 			"rule.text=kubectl delete" 'argv=~"delete"'
 	fi
-	# One record per denial and per kill.
-	n=$(audit_count "$AUDIT" action=exec verdict=denied "rule.text=kubectl delete")
-	[ "$n" = "$denied" ] || fail "$denied execs denied, $n denied-exec records"
-	n=$(audit_count "$AUDIT" action=exec verdict=killed "rule.text=kubectl delete")
-	[ "$n" = "$killed" ] || fail "$killed processes killed, $n killed-exec records"
+	# Every denial and every kill in the trail (a record, or a drop it counts).
+	n=$(audit_total "$AUDIT" action=exec verdict=denied "rule.text=kubectl delete")
+	[ "$n" = "$denied" ] || fail "$denied execs denied, $n denied execs in the trail"
+	n=$(audit_total "$AUDIT" action=exec verdict=killed "rule.text=kubectl delete")
+	[ "$n" = "$killed" ] || fail "$killed processes killed, $n killed execs in the trail"
 	NOTE=
 }
 

@@ -48,16 +48,21 @@ ParameterizedTestParameters(load, rejects)
 		{ "bad regex", "mask_stdout:\n  patterns:\n    - regex: a(b\n", 3, 17, "offset 3" },
 		{ "empty-match regex", "mask_stdout:\n  patterns:\n    - regex: \"x*\"\n", 3, 14,
 		  "empty string" },
-		{ "no regex", "mask_stdout:\n  patterns:\n    - show_prefix: 3\n", 3, 7, "no 'regex'" },
-		{ "mask unknown key", "mask_stdout:\n  patterns:\n    - regex: abc\n      colour: red\n",
-		  4, 7, "unknown key 'colour'" },
+		{ "no regex", "mask_stdout:\n  patterns:\n    - show_prefix: 3\n", 3, 7,
+		  "no 'regex'" },
+		{ "mask unknown key",
+		  "mask_stdout:\n  patterns:\n    - regex: abc\n      colour: red\n", 4, 7,
+		  "unknown key 'colour'" },
 		{ "mask bad bool",
-		  "mask_stdout:\n  patterns:\n    - regex: abc\n      case_insensitive: maybe\n", 4, 25,
-		  "true or false" },
-		{ "show_prefix too big", "mask_stdout:\n  patterns:\n    - regex: abc\n      show_prefix: 999\n",
-		  4, 20, "show_prefix" },
-		{ "unknown preset", "mask_stdout:\n  presets: [nope]\n", 2, 13, "known: anthropic" },
-		{ "duplicate key", "deny_read: []\ndeny_read: []\n", 2, 1, "duplicate key 'deny_read'" },
+		  "mask_stdout:\n  patterns:\n    - regex: abc\n      case_insensitive: maybe\n", 4,
+		  25, "true or false" },
+		{ "show_prefix too big",
+		  "mask_stdout:\n  patterns:\n    - regex: abc\n      show_prefix: 999\n", 4, 20,
+		  "show_prefix" },
+		{ "unknown preset", "mask_stdout:\n  presets: [nope]\n", 2, 13,
+		  "known: anthropic" },
+		{ "duplicate key", "deny_read: []\ndeny_read: []\n", 2, 1,
+		  "duplicate key 'deny_read'" },
 		{ "alias", "deny_read: &x [\".env\"]\ndeny_exec: *x\n", 0, 0, "aliases" },
 		{ "two documents", "---\ndeny_read: []\n---\ndeny_exec: []\n", 4, 1,
 		  "more than one YAML document" },
@@ -67,15 +72,27 @@ ParameterizedTestParameters(load, rejects)
 		{ "root is a list", "- a\n- b\n", 1, 1, "must be a mapping" },
 		{ "root is a scalar", "hello\n", 1, 1, "must be a mapping" },
 		{ "exec glob", "deny_exec:\n  - \"kubectl *\"\n", 2, 5, "invalid deny_exec" },
-		{ "exec option word", "deny_exec:\n  - \"kubectl -n\"\n", 2, 5, "invalid deny_exec" },
-		{ "domain with path", "allow_net:\n  - api.github.com/x\n", 2, 5, "no scheme or path" },
-		{ "domain with scheme", "allow_net:\n  - \"https://a.b\"\n", 2, 5, "invalid domain" },
+		{ "exec option word", "deny_exec:\n  - \"kubectl -n\"\n", 2, 5,
+		  "invalid deny_exec" },
+		{ "domain with path", "allow_net:\n  - api.github.com/x\n", 2, 5,
+		  "no scheme or path" },
+		{ "domain with scheme", "allow_net:\n  - \"https://a.b\"\n", 2, 5,
+		  "invalid domain" },
 		{ "domain bad port", "allow_net:\n  - \"a.b:99999\"\n", 2, 5, "bad port" },
 		{ "NUL in value", "deny_read:\n  - \"a\\0b\"\n", 2, 5, "NUL byte" },
 		{ "bad user", "user: Root\n", 1, 7, "invalid user" },
 		{ "bad env pattern", "deny_env:\n  - \"A-B\"\n", 2, 5, "unexpected '-'" },
-		{ "extend deny_read", "project_may_extend: [deny_read]\n", 1, 22, "cannot be extended" },
+		{ "extend deny_read", "project_may_extend: [deny_read]\n", 1, 22,
+		  "cannot be extended" },
 		{ "key not scalar", "[a]: b\n", 1, 1, "must be a string" },
+		{ "audit level", "audit:\n  level: verbose\n", 2, 10,
+		  "invalid audit.level 'verbose' (known: denied, exec, all)" },
+		{ "audit on_error", "audit:\n  on_error: ignore\n", 2, 13,
+		  "invalid audit.on_error 'ignore' (known: fail, warn)" },
+		{ "audit relative path", "audit:\n  path: logs/a.jsonl\n", 2, 9,
+		  "invalid audit.path" },
+		{ "audit unknown key", "audit:\n  colour: red\n", 2, 3, "unknown key 'colour'" },
+		{ "audit list", "audit: [a]\n", 1, 8, "expected a mapping in audit" },
 	};
 	return cr_make_param_array(struct bad_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -90,8 +107,8 @@ ParameterizedTest(struct bad_case *c, load, rejects)
 	cr_expect(strstr(d.msg, c->msg) != NULL, "[%s] message '%s' lacks '%s'", c->name, d.msg,
 		  c->msg);
 	if (c->line) {
-		cr_expect_eq(d.line, c->line, "[%s] line %u, want %u (%s)", c->name, d.line, c->line,
-			     d.msg);
+		cr_expect_eq(d.line, c->line, "[%s] line %u, want %u (%s)", c->name, d.line,
+			     c->line, d.msg);
 		cr_expect_eq(d.col, c->col, "[%s] col %u, want %u (%s)", c->name, d.col, c->col,
 			     d.msg);
 	}
@@ -114,6 +131,20 @@ Test(load, default_policy_is_valid)
 	cr_expect_eq(p->max_pids.value, 1000);
 	cr_expect_str_eq(p->group.value, "ai-agents");
 	cr_expect_str_eq(p->deny_exec.items[5].value, "kubectl delete");
+	policy_free(p);
+}
+
+Test(load, audit_fields)
+{
+	struct policy *p =
+		load_ok("audit:\n  path: ~/trail.jsonl\n  level: exec\n  on_error: warn\n");
+	cr_assert_str_eq(p->audit_path.value, "~/trail.jsonl");
+	cr_assert_str_eq(p->audit_level.value, "exec");
+	cr_assert_str_eq(p->audit_on_error.value, "warn");
+	cr_assert_eq(p->audit_level.origin.line, 3);
+	policy_free(p);
+	p = load_ok("audit:\n  path: syslog\n");
+	cr_assert_str_eq(p->audit_path.value, "syslog");
 	policy_free(p);
 }
 
@@ -203,10 +234,18 @@ struct size_case {
 ParameterizedTestParameters(load, sizes)
 {
 	static struct size_case cases[] = {
-		{ "4G", 0, 4ull << 30 },     { "512M", 0, 512ull << 20 }, { "1024K", 0, 1ull << 20 },
-		{ "2T", 0, 2ull << 40 },     { "4GiB", 0, 4ull << 30 },	  { "4GB", 0, 4ull << 30 },
-		{ "100", 0, 100 },	     { "4X", -EINVAL, 0 },	  { "G", -EINVAL, 0 },
-		{ "4GGG", -EINVAL, 0 },	     { "-1", -EINVAL, 0 },	  { "", -EINVAL, 0 },
+		{ "4G", 0, 4ull << 30 },
+		{ "512M", 0, 512ull << 20 },
+		{ "1024K", 0, 1ull << 20 },
+		{ "2T", 0, 2ull << 40 },
+		{ "4GiB", 0, 4ull << 30 },
+		{ "4GB", 0, 4ull << 30 },
+		{ "100", 0, 100 },
+		{ "4X", -EINVAL, 0 },
+		{ "G", -EINVAL, 0 },
+		{ "4GGG", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
 		{ "99999999999T", -ERANGE, 0 },
 	};
 	return cr_make_param_array(struct size_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -234,11 +273,11 @@ Test(load, validate_value_api)
 	char why[256];
 	cr_expect_eq(policy_validate_value("deny_read", ".env", why, sizeof(why)), 0);
 	cr_expect_lt(policy_validate_value("deny_read", "~bob/x", why, sizeof(why)), 0);
-	cr_expect_eq(policy_validate_value("deny_exec", "kubectl rollout restart", why, sizeof(why)),
-		     0);
+	cr_expect_eq(
+		policy_validate_value("deny_exec", "kubectl rollout restart", why, sizeof(why)), 0);
 	cr_expect_lt(policy_validate_value("deny_exec", "", why, sizeof(why)), 0);
-	cr_expect_eq(policy_validate_value("allow_net", "*.githubusercontent.com", why, sizeof(why)),
-		     0);
+	cr_expect_eq(
+		policy_validate_value("allow_net", "*.githubusercontent.com", why, sizeof(why)), 0);
 	cr_expect_eq(policy_validate_value("allow_net", "example.com:8443", why, sizeof(why)), 0);
 	cr_expect_lt(policy_validate_value("allow_net", "*.", why, sizeof(why)), 0);
 	cr_expect_lt(policy_validate_value("allow_net", "a..b", why, sizeof(why)), 0);

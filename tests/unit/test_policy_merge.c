@@ -121,6 +121,21 @@ Test(merge, loosening_fields_are_refused)
 	policy_free(m.p);
 }
 
+/* A cloned project must not move, quieten or soften its own agent's audit trail. */
+Test(merge, audit_is_global_only)
+{
+	struct merged m;
+	merge("audit:\n  path: ~/trail.jsonl\n",
+	      "audit:\n  path: /tmp/x.jsonl\n  level: denied\n  on_error: warn\n", &m);
+	cr_expect_str_eq(m.p->audit_path.value, "~/trail.jsonl");
+	cr_expect(!m.p->audit_on_error.present, "on_error stays unset");
+	cr_expect(!m.p->audit_level.present, "level stays unset");
+	cr_expect(warned(&m, "global config", 2), "path");
+	cr_expect(warned(&m, "global config", 3), "level");
+	cr_expect(warned(&m, "global config", 4), "on_error");
+	policy_free(m.p);
+}
+
 Test(merge, masks_and_exec_rules_union)
 {
 	struct merged m;

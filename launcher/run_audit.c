@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_audit.c — `aigate run`'s audit trail (see run_audit.h, docs/audit.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher/cli.h"
+#include "launcher/log.h"
+#include "launcher/run_audit.h"
+
+static const char *policy_value(const struct policy_string *s)
+{
+	return s->present && s->value ? s->value : NULL;
+}
+
+/* The file named by @path ("~/" is the home), or the default under @cp. -ENAMETOOLONG if too long. */
+static int resolve(const struct config_paths *cp, const char *path, bool ci, char *out, size_t n)
+{
+	int len;
+	if (path && path[0] == '~' && path[1] == '/') {
+		len = snprintf(out, n, "%s/%s", cp->home, path + 2);
+	} else if (path && path[0] == '/') {
+		len = snprintf(out, n, "%s", path);
+	} else if (path) {
+		/* A relative --audit-log names a file in the working directory. */
+		len = snprintf(out, n, "%s/%s", cp->cwd, path);
+	} else if (ci) {
+		len = snprintf(out, n, "%s/aigate-audit.jsonl", cp->cwd);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		char day[16];
+		gmtime_r(&now, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		len = snprintf(out, n, "%s/audit/%s.jsonl", cp->dir, day);
+	}
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+int run_audit_open(struct run_audit *ra, const struct config_paths *cp, const struct policy *p,
+		   const char *cli_path, bool ci)
+{
+	const char *path = cli_path ? cli_path : policy_value(&p->audit_path);
+	const char *level = policy_value(&p->audit_level);
+	const char *on_error = policy_value(&p->audit_on_error);
+	int r;
+
+	memset(ra, 0, sizeof(*ra));
+	ra->cfg.fd = -1;
+	ra->ci = ci;
+	ra->cfg.level = !level			     ? AUDIT_LEVEL_DENIED
+			: strcmp(level, "all") == 0  ? AUDIT_LEVEL_ALL
+			: strcmp(level, "exec") == 0 ? AUDIT_LEVEL_EXEC
+						     : AUDIT_LEVEL_DENIED;
+	ra->cfg.on_error = on_error && strcmp(on_error, "warn") == 0 ? AUDIT_ON_ERROR_WARN
+								     : AUDIT_ON_ERROR_FAIL;
+	if (path && strcmp(path, "syslog") == 0) {
+		ra->cfg.syslog = true;
+		ra->cfg.path = "syslog";
+	} else if (path && strcmp(path, "-") == 0) {
+		ra->cfg.fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (ra->cfg.fd < 0) {
+			log_error("cannot use stderr for the audit trail: %s", strerror(errno));
+			return EXIT_SANDBOX;
+		}
+		ra->cfg.path = "-";
+	} else {
+		r = resolve(cp, path, ci, ra->file, sizeof(ra->file));
+		ra->cfg.fd = r < 0 ? r : audit_open(ra->file);
+		if (ra->cfg.fd < 0) {
+			/* Records must not be lost silently: no trail, no run. */
+			log_error("cannot open the audit log %s: %s", ra->file,
+				  strerror(-ra->cfg.fd));
+			return EXIT_SANDBOX;
+		}
+		ra->cfg.path = ra->file;
+	}
+	if ((r = audit_init(&ra->cfg)) < 0) {
+		log_error("cannot start the audit trail: %s", strerror(-r));
+		return EXIT_SANDBOX;
+	}
+	return 0;
+}
+
+static void stopped_message(void)
+{
+	int e = 0;
+	audit_failed(&e);
+	log_error("the audit log %s cannot be written: %s; the run was stopped "
+		  "(audit.on_error: fail)",
+		  audit_destination(), strerror(e));
+}
+
+int run_audit_start(struct run_audit *ra, char **cmd, const struct policy_blob *b,
+		    const char *enforcement, const char *const *degraded)
+{
+	const char *files[64];
+	size_t n = 0;
+	const uint32_t *offs = (const uint32_t *)(b->base + b->hdr->files_off);
+	for (uint32_t i = 0; i < b->hdr->nfiles && n + 1 < sizeof(files) / sizeof(files[0]); i++)
+		files[n++] = policy_blob_str(b, offs[i]);
+	files[n] = NULL;
+	struct audit_session_start s = { .command = (const char *const *)cmd,
+					 .policy_blob = b->base,
+					 .policy_size = b->size,
+					 .policy_files = files,
+					 .enforcement = enforcement,
+					 .degraded = degraded,
+					 .version = AIGATE_VERSION };
+	if (audit_session_start(&s) < 0 && audit_failed(NULL)) {
+		stopped_message();
+		return EXIT_SANDBOX;
+	}
+	ra->started = true;
+	return 0;
+}
+
+/* `aigate audit --session ID --format FORMAT FILE` with its stdout on @fd. */
+static void summary_to(struct run_audit *ra, int fd, const char *format)
+{
+	char *args[] = { "audit",    "--session",    (char *)audit_session_id(),
+			 "--format", (char *)format, ra->file,
+			 NULL };
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		return;
+	}
+	optind = 0; /* a fresh getopt for the second command line of this process */
+	(void)cmd_audit(6, args);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
+
+/* --ci: the session's summary where a CI job shows it. */
+static void ci_summary(struct run_audit *ra)
+{
+	if (!ra->ci || !ra->started || !ra->file[0])
+		return; /* stderr or syslog: nothing to read back */
+	summary_to(ra, STDERR_FILENO, "table");
+	const char *gh = getenv("GITHUB_STEP_SUMMARY");
+	if (gh && *gh) {
+		int fd = open(gh, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd < 0) {
+			log_warn("cannot append the audit summary to $GITHUB_STEP_SUMMARY (%s): %s",
+				 gh, strerror(errno));
+			return;
+		}
+		/* A blank line: the file holds the job's earlier steps' summaries. */
+		if (write(fd, "\n", 1) == 1)
+			summary_to(ra, fd, "markdown");
+		close(fd);
+	}
+}
+
+int run_audit_end(struct run_audit *ra, int status, bool fail_on_violation)
+{
+	struct audit_totals t;
+	audit_totals(&t);
+	int exit_status = status;
+	if (audit_failed(NULL))
+		exit_status = EXIT_SANDBOX;
+	else if (fail_on_violation && status == 0 && t.denied > 0)
+		exit_status = EXIT_VIOLATION;
+	/* The end record says what we exit with; if it cannot be written, that changes (fail). */
+	if (ra->started)
+		(void)audit_session_end(exit_status, status);
+	if (audit_failed(NULL)) {
+		stopped_message();
+		exit_status = EXIT_SANDBOX;
+	} else if (exit_status == EXIT_VIOLATION) {
+		log_error("--fail-on-violation: the command succeeded, but %lu action%s denied "
+			  "(see the audit trail%s%s)",
+			  t.denied, t.denied == 1 ? " was" : "s were", ra->file[0] ? ": " : "",
+			  ra->file);
+	}
+	ci_summary(ra);
+	if (ra->cfg.fd >= 0)
+		close(ra->cfg.fd);
+	return exit_status;
+}
