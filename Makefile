@@ -59,6 +59,7 @@ POLICY_LIB	:= $(BUILD)/libaigate_policy.a
 AIGATE		:= $(BUILD)/aigate
 AIGATE_RUN	:= $(BUILD)/aigate-run
 SHIM		:= $(BUILD)/libaigate_shim.so
+SHIM_HARNESS	:= $(BUILD)/shim-harness
 UNIT_TESTS	:= $(BUILD)/unit-tests
 DENY_STUB	:= $(BUILD)/aigate-stub
 
@@ -67,7 +68,7 @@ all: | check-pkgconfig
 .PHONY: ensure-deps run-tests run-demo check-pkgconfig all clean test unit integration check format format-check cppcheck asan \
 	deps install uninstall bench fuzz demo help
 
-all: $(AIGATE) $(AIGATE_RUN) $(SHIM) $(POLICY_LIB)
+all: $(AIGATE) $(AIGATE_RUN) $(SHIM) $(POLICY_LIB) $(SHIM_HARNESS)
 
 help:
 	@echo "make            build build/aigate, build/aigate-run, build/libaigate_shim.so, the policy library"
@@ -123,12 +124,22 @@ $(SHIM): $(SHIM_OBJ) $(POLICY_LIB) shim/shim.map
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
 		-o $@ $(SHIM_OBJ) $(POLICY_LIB) -ldl
 
+# The shim's test harness (tools/shim_harness.c): runs a command with the
+# shim loaded as the launcher loads it and records the audit messages.
+SHIM_HARNESS_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,config log policy_memfd)
+
+$(SHIM_HARNESS): $(BUILD)/obj/tools/shim_harness.o $(SHIM_HARNESS_LAUNCHER_OBJ) $(POLICY_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AIGATE_LIBS)
+
 # The launcher's pure parts the unit tests reach (no namespaces, no main()).
 UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
 	audit audit_limit audit_session audit_syslog log)
 
-$(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(POLICY_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
+# The shim's pure parts (no hooks, no platform calls).
+UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide)
+
+$(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(UNIT_SHIM_OBJ) $(POLICY_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(UNIT_SHIM_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)
 
 # make test / make demo work on a fresh clone: they install missing Debian
 # packages first (as root; otherwise they print the apt command), then

@@ -145,6 +145,18 @@ bool audit_admit(struct audit_record *rec)
 		atomic_fetch_add(&audit_state->denied, 1);
 	double now = audit_now_ms();
 	pthread_mutex_lock(&lock);
+	if (rec->pid == 0) {
+		/*
+		 * No process to key on (a shim message whose sender was reaped
+		 * before it was read): many different processes would share one
+		 * key and thin each other out. Only the global bucket applies.
+		 */
+		bool pass = global_token(now);
+		if (!pass && audit_state)
+			atomic_fetch_add(&audit_state->suppressed, 1);
+		pthread_mutex_unlock(&lock);
+		return pass;
+	}
 	struct key *k = find(rec, key_hash(rec));
 	bool pass = k->written < AUDIT_BURST || now - k->last_ms >= AUDIT_INTERVAL_MS;
 	if (pass && !global_token(now))

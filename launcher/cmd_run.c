@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,12 +29,13 @@
 #include "launcher/policy_memfd.h"
 #include "launcher/run_audit.h"
 #include "launcher/sandbox.h"
+#include "launcher/shim_env.h"
 #include "policy/blob.h"
 
 extern char **environ;
 
 struct run_opts {
-	bool dry_run, degraded, ci, fail_on_violation;
+	bool dry_run, degraded, ci, fail_on_violation, no_shim;
 	const char *audit_path;
 };
 
@@ -75,6 +77,13 @@ static bool precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd, 
 				    .reason = "the command line itself is denied" };
 	audit_write(&rec); /* a failure is seen by run_audit_end() */
 	return true;
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
 }
 
 static volatile pid_t unsandboxed_pid;
@@ -138,6 +147,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					      { "audit-log", required_argument, NULL, 'A' },
 					      { "ci", no_argument, NULL, 'C' },
 					      { "fail-on-violation", no_argument, NULL, 'F' },
+					      { "no-shim", no_argument, NULL, 'S' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	int c;
@@ -159,6 +169,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'F':
 			o->fail_on_violation = true;
+			break;
+		case 'S':
+			o->no_shim = true;
 			break;
 		case 'h':
 			return cli_print_help("run");
@@ -192,15 +205,38 @@ static int dry_run(const struct policy_blob *b, const struct config_paths *cp, c
  * exit status, or 125. The session_start record is written here, once the
  * enforcement is known.
  */
+/*
+ * The shim (advisory: the supervisor judges everything again): CMD loads it
+ * with the sealed policy @policy_fd and the sending end of the audit
+ * socket; the supervisor reads the other. Missing library: said at debug
+ * level, and the run goes on without the early messages.
+ */
+static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2])
+{
+	char path[PATH_MAX];
+	if (shim_sock[0] < 0 || shim_find(path, sizeof(path)) < 0) {
+		log_debug("no libaigate_shim.so next to aigate: the supervisor alone judges");
+		return 0;
+	}
+	return shim_env_setup(plan, path, policy_fd, shim_sock[1]);
+}
+
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
-			 struct run_audit *ra, double t0, double t1)
+			 struct run_audit *ra, double t0, double t1, int policy_fd,
+			 const int shim_sock[2])
 {
 	struct sbx_plan plan;
 	double t2 = now_ms();
 	int r;
 	if (sbx_plan_build(&plan, b, cp, environ, false) < 0) {
 		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	if (!o->no_shim && (r = plan_shim(&plan, policy_fd, shim_sock)) < 0) {
+		log_error("cannot plan the shim: %s", strerror(-r));
+		sbx_abort(h);
+		sbx_plan_free(&plan);
 		return EXIT_SANDBOX;
 	}
 	/* The trail in a file the sandbox could reach (a project dir, --ci): hidden inside. */
@@ -242,7 +278,7 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sbx_plan_free(&plan);
 		return r;
 	}
-	struct sbx_supervision sv = { .blob = b, .audit_fd = ra->cfg.fd };
+	struct sbx_supervision sv = { .blob = b, .audit_fd = ra->cfg.fd, .shim_fd = shim_sock[0] };
 	r = sbx_commit(h, &plan, &sv);
 	sbx_plan_free(&plan);
 	return r;
@@ -306,6 +342,10 @@ int cmd_run(int argc, char **argv)
 	 */
 	struct sbx_handle *h = NULL;
 	double t1 = now_ms();
+	/* Before the clone: init (and so CMD) must hold the shim's sending end. */
+	int shim_sock[2] = { -1, -1 };
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, shim_sock) < 0)
+		shim_sock[0] = shim_sock[1] = -1;
 	int started = sbx_start(cmd, &h);
 	if (started == -ECANCELED) {
 		close(fd);
@@ -324,10 +364,12 @@ int cmd_run(int argc, char **argv)
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
 	if (started == 0) {
-		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1);
+		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock);
 		close(fd);
+		close_pair(shim_sock);
 		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
+	close_pair(shim_sock);
 	if (o.degraded) {
 		static const char *const unenforced[] = {
 			"deny_read",	  "allow_write", "deny_exec (child processes)",

@@ -98,7 +98,7 @@ static const struct help helps[] = {
 	  "Exit: 0 allowed, 1 denied, 2 usage or configuration error.\n" },
 	{ "run",
 	  "Usage: aigate run [--dry-run] [--allow-degraded] [--audit-log FILE] [--ci]\n"
-	  "                  [--fail-on-violation] [--] CMD [ARGS…]\n"
+	  "                  [--fail-on-violation] [--no-shim] [--] CMD [ARGS…]\n"
 	  "\n"
 	  "Run CMD in the sandbox (docs/how-it-works.md). Option parsing stops at CMD:\n"
 	  "`aigate run claude --version` runs `claude --version`.\n"
@@ -113,6 +113,8 @@ static const struct help helps[] = {
 	  "                       ./aigate-audit.jsonl (hidden inside), a summary at the end\n"
 	  "                       (also into $GITHUB_STEP_SUMMARY as markdown; docs/ci.md)\n"
 	  "      --fail-on-violation  exit 3 when CMD succeeded but something was denied\n"
+	  "      --no-shim        do not preload libaigate_shim.so (a program that breaks\n"
+	  "                       under LD_PRELOAD); the supervisor still judges everything\n"
 	  "Exit: CMD's status; 128+N when CMD dies of signal N; 3 (--fail-on-violation);\n"
 	  "125 when the sandbox cannot be built, its seccomp supervisor died, or the audit\n"
 	  "log cannot be written (audit.on_error: fail); 126 CMD denied or not executable;\n"

@@ -50,6 +50,8 @@ struct sbx_gap {
 	char *why;
 };
 
+#define SBX_MAX_ENV_OWNED 4
+
 struct sbx_plan {
 	struct sbx_op *ops;
 	size_t n, cap;
@@ -67,6 +69,12 @@ struct sbx_plan {
 	size_t nnested;
 	char **linked; /* symlinked directories' targets already walked */
 	size_t nlinked;
+	/* Environment strings made after init was cloned (shim_env.c): copied into its arena. */
+	char *env_owned[SBX_MAX_ENV_OWNED];
+	size_t nenv_owned;
+	/* Descriptors CMD keeps across exec (the shim's policy memfd and audit socket). */
+	int inherit_fds[2];
+	size_t ninherit;
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */
@@ -130,6 +138,7 @@ int sbx_denied_identities(const struct sbx_plan *plan, struct sup_identity **ret
 struct sbx_supervision {
 	const struct policy_blob *blob;
 	int audit_fd; /* -1: no audit trail */
+	int shim_fd;  /* the shim's audit socket, receiving end (-1: none) */
 };
 
 /**

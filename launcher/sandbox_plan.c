@@ -887,5 +887,7 @@ void sbx_plan_free(struct sbx_plan *plan)
 		free(plan->linked[i]);
 	free(plan->linked);
 	env_filter_free(&plan->env);
+	for (size_t i = 0; i < plan->nenv_owned; i++)
+		free(plan->env_owned[i]);
 	memset(plan, 0, sizeof(*plan));
 }

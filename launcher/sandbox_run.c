@@ -241,6 +241,11 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "closing inherited fds", NULL,
 				125);
+	/* Except the shim's: the sealed (read-only) policy and the audit socket's sending end. */
+	for (size_t i = 0; i < plan->ninherit; i++)
+		if (fcntl(plan->inherit_fds[i], F_SETFD, 0) < 0)
+			report_and_exit(c->report_fd, REPORT_SETUP, errno, "the shim's descriptors",
+					NULL, 125);
 	execvpe(c->argv[0], c->argv, plan->env.envp);
 	int e = errno;
 	report_and_exit(c->report_fd, REPORT_EXEC, e, c->argv[0], NULL,
@@ -409,6 +414,14 @@ static int arena_share(struct arena *a, const struct sbx_plan *src)
 		memcpy(p->stubs[i].image, src->stubs[i].image, src->stubs[i].size);
 	}
 	memcpy(p->env.envp, src->env.envp, (src->env.n + 1) * sizeof(char *));
+	/* Strings made after the clone do not exist in init's copy of our memory. */
+	for (size_t i = 0; i < src->env.n; i++)
+		for (size_t k = 0; k < src->nenv_owned; k++)
+			if (src->env.envp[i] == src->env_owned[k] &&
+			    !(p->env.envp[i] = arena_strdup(a, src->env.envp[i])))
+				return -ENOMEM;
+	memset(p->env_owned, 0, sizeof(p->env_owned));
+	p->nenv_owned = 0;
 	a->plan = p;
 	return 0;
 }
@@ -627,6 +640,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	scfg.hidden = hidden;
 	scfg.fast = true;
 	scfg.sandbox_init = h->pid;
+	scfg.shim_fd = sv->shim_fd;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);

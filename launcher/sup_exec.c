@@ -84,24 +84,26 @@ static int read_argv(pid_t tid, uint64_t addr, struct argv_copy *a)
 }
 
 /*
- * The deny_exec verdict for a program started as @path with @argv: the
+ * The deny_exec verdict for a program started as @path with @argv and the
+ * environment @envp (NULL: not known; it only matters for git aliases): the
  * argv as given, and again with argv[0] replaced by the path (argv[0] is
  * the caller's free choice: `exec -a k kubectl delete`). Returns the rule
  * index or -1.
  */
-static int exec_verdict(const struct sup *s, const char *path, struct argv_copy *a, char *rule,
-			size_t rsz, char *origin, size_t osz)
+static int exec_verdict_env(const struct sup *s, const char *path, struct argv_copy *a,
+			    const char *const *envp, char *rule, size_t rsz, char *origin,
+			    size_t osz)
 {
 	struct argvmatch_scratch scratch;
 	int idx = -1;
 	if (a->argc)
-		idx = policy_blob_match_exec(s->blob, a->argv, a->argc, &scratch, NULL);
+		idx = policy_blob_match_exec_env(s->blob, a->argv, a->argc, envp, &scratch, NULL);
 	if (idx < 0 && path && path[0]) {
 		const char *saved = a->argv[0];
 		size_t argc = a->argc ? a->argc : 1;
 		a->argv[0] = path;
 		a->argv[argc] = NULL;
-		idx = policy_blob_match_exec(s->blob, a->argv, argc, &scratch, NULL);
+		idx = policy_blob_match_exec_env(s->blob, a->argv, argc, envp, &scratch, NULL);
 		if (a->argc)
 			a->argv[0] = saved;
 		a->argv[a->argc] = NULL;
@@ -115,17 +117,25 @@ static int exec_verdict(const struct sup *s, const char *path, struct argv_copy 
 	return idx;
 }
 
+/* The verdict on the argv alone: the notification's early answer and the fast path. */
+static int exec_verdict(const struct sup *s, const char *path, struct argv_copy *a, char *rule,
+			size_t rsz, char *origin, size_t osz)
+{
+	return exec_verdict_env(s, path, a, NULL, rule, rsz, origin, osz);
+}
+
 /* A program with no file behind it (memfd, deleted): nothing a path rule can judge. */
 static bool anonymous_image(const char *target)
 {
 	return strncmp(target, "/memfd:", 7) == 0 || strstr(target, " (deleted)") != NULL;
 }
 
-static ssize_t read_cmdline(pid_t pid, char *buf, size_t size)
+/* /proc/PID/NAME (cmdline, environ) into @buf, NUL-terminated; at most @size - 1 bytes. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
 {
 	char path[64];
 	size_t got = 0;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -141,6 +151,24 @@ static ssize_t read_cmdline(pid_t pid, char *buf, size_t size)
 	buf[got] = 0;
 	return (ssize_t)got;
 }
+
+/*
+ * The new image's environment, split into @envp (at most @max - 1 entries,
+ * NULL-terminated), read into @buf. Bounded like the argv: past @size
+ * bytes the rest is not seen. Returns the number of entries (0 when it
+ * cannot be read: a process we may not inspect keeps today's verdict).
+ */
+static size_t read_environ(pid_t pid, char *buf, size_t size, const char **envp, size_t max)
+{
+	ssize_t got = read_proc(pid, "environ", buf, size);
+	size_t n = 0;
+	for (ssize_t i = 0; i < got && n + 1 < max; i += (ssize_t)strlen(buf + i) + 1)
+		envp[n++] = buf + i;
+	envp[n] = NULL;
+	return n;
+}
+
+#define ENVIRON_MAX_VARS 8192
 
 /*
  * At PTRACE_EVENT_EXEC: judge the new image. Returns true to let it run.
@@ -167,14 +195,34 @@ static bool judge_new_image(const struct sup *s, pid_t pid, struct argv_copy *a,
 		*ret_reason = "a memfd or deleted file has no name a rule could judge";
 		return false;
 	}
-	ssize_t len = read_cmdline(pid, a->buf, EXEC_MAX_BYTES);
+	ssize_t len = read_proc(pid, "cmdline", a->buf, EXEC_MAX_BYTES);
 	a->argc = 0;
 	for (ssize_t i = 0; len > 0 && i < len && a->argc < EXEC_MAX_ARGS;
 	     i += (ssize_t)strlen(a->buf + i) + 1)
 		a->argv[a->argc++] = a->buf + i;
 	a->argv[a->argc] = NULL;
 	*ret_reason = "the program's real argv, read after the exec, is denied";
-	return exec_verdict(s, exe, a, rule, rsz, origin, osz) < 0;
+	if (exec_verdict(s, exe, a, rule, rsz, origin, osz) >= 0)
+		return false;
+	/*
+	 * git expands aliases defined in its environment (GIT_CONFIG_COUNT,
+	 * GIT_CONFIG_PARAMETERS): `GIT_CONFIG_KEY_0=alias.p ... git p` is a
+	 * git push. Judged here only: the process is stopped before its first
+	 * instruction and alone, so /proc/PID/environ is exactly the
+	 * environment it starts with, while at the notification the caller's
+	 * envp could still be rewritten by another thread.
+	 */
+	char *ebuf = malloc(EXEC_MAX_BYTES);
+	const char **envp = calloc(ENVIRON_MAX_VARS, sizeof(*envp));
+	bool allowed = true;
+	if (ebuf && envp && read_environ(pid, ebuf, EXEC_MAX_BYTES, envp, ENVIRON_MAX_VARS) > 0 &&
+	    exec_verdict_env(s, exe, a, envp, rule, rsz, origin, osz) >= 0) {
+		*ret_reason = "the program's environment defines a git alias for a denied command";
+		allowed = false;
+	}
+	free(ebuf);
+	free(envp);
+	return allowed;
 }
 
 /* ---- the fast path (sup_fast.c) ---- */

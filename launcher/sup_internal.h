@@ -36,6 +36,7 @@ struct sup {
 	/* The fast path (sup_fast.c): allowed at all, and where it may not go. */
 	bool fast;
 	bool fast_exec;
+	int shim_fd; /* the shim's audit socket (receiving end), -1: none */
 	const struct sup_hidden *hidden;
 	size_t nhidden;
 	pid_t sandbox_init; /* no binfmt_misc entries: a native ELF file runs as itself */
@@ -103,6 +104,19 @@ void sup_record(pid_t tid, const char *action, const char *syscall, const char *
 void sup_record_argv(pid_t tid, const char *action, const char *syscall, const char *target,
 		     const char *rule, const char *origin, const char *verdict, int err,
 		     const char *reason, const char *const *attempted);
+
+/* One event for the audit trail, about thread @tid (context read from /proc). */
+struct sup_event {
+	pid_t tid;
+	const char *enforcer; /* supervisor, shim */
+	const char *action, *syscall, *target, *rule, *origin, *verdict, *reason;
+	int err;
+	const char *const *attempted; /* the argv it tried to run, or NULL */
+	bool tell;		      /* also one line on aigate's stderr */
+};
+
+/** sup_record_event() - write @ev's record (rate-limited; stops the run if it cannot). */
+void sup_record_event(const struct sup_event *ev);
 
 /** sup_split_why() - split "TEXT (ORIGIN)" (a plan op's why) into its parts. */
 void sup_split_why(const char *why, char *rule, size_t rsz, char *origin, size_t osz);

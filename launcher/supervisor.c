@@ -34,6 +34,7 @@
 
 #include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
+#include "launcher/sup_shim.h"
 #include "policy/util.h"
 
 static int cmp_ident(const void *a, const void *b)
@@ -246,29 +247,49 @@ void sup_record_argv(pid_t tid, const char *action, const char *syscall, const c
 		     const char *rule, const char *origin, const char *verdict, int err,
 		     const char *reason, const char *const *attempted)
 {
+	struct sup_event ev = { .tid = tid,
+				.enforcer = "supervisor",
+				.action = action,
+				.syscall = syscall,
+				.target = target,
+				.rule = rule,
+				.origin = origin,
+				.verdict = verdict,
+				.err = err,
+				.reason = reason,
+				.attempted = attempted,
+				.tell = rule != NULL };
+	sup_record_event(&ev);
+}
+
+void sup_record_event(const struct sup_event *ev)
+{
 	char path[64], exe[4096] = "", cwd[4096] = "", cmdline[4096];
 	const char *argv[65];
 	size_t argc = 0;
 	pid_t host_ppid = 0;
 	ssize_t n;
+	pid_t tid = ev->tid;
 
 	pid_t pid = ns_pid_of(tid, &host_ppid);
 	struct audit_record rec = {
-		.action = action,
-		.syscall = syscall,
-		.target = target,
-		.rule = rule,
-		.origin = origin,
-		.verdict = verdict,
-		.enforcer = "supervisor",
-		.err = err,
-		.reason = reason,
+		.action = ev->action,
+		.syscall = ev->syscall,
+		.target = ev->target,
+		.rule = ev->rule,
+		.origin = ev->origin,
+		.verdict = ev->verdict,
+		.enforcer = ev->enforcer,
+		.err = ev->err,
+		.reason = ev->reason,
 		.pid = pid,
 		.uid = the_sup ? (long)the_sup->uid : -1,
 	};
 	/* Rate-limited (a loop on one rule): counted, and nothing more read from /proc. */
 	if (!audit_admit(&rec)) {
-		tell_user(action, target ? target : "?", rule, origin, verdict);
+		if (ev->tell)
+			tell_user(ev->action, ev->target ? ev->target : "?", ev->rule, ev->origin,
+				  ev->verdict);
 		return;
 	}
 	rec.ppid = host_ppid > 0 ? ns_pid_of(host_ppid, NULL) : 0;
@@ -285,12 +306,13 @@ void sup_record_argv(pid_t tid, const char *action, const char *syscall, const c
 	}
 	argv[argc] = NULL;
 	rec.exe = exe[0] ? exe : NULL;
-	rec.argv = attempted ? attempted : argc ? argv : NULL;
+	rec.argv = ev->attempted ? ev->attempted : argc ? argv : NULL;
 	rec.cwd = cwd[0] ? cwd : NULL;
 	if (audit_write(&rec) < 0 && audit_failed(NULL))
 		stop_unrecorded();
-	if (rule) /* a denial: the user hears of it too */
-		tell_user(action, target ? target : (argc ? argv[0] : "?"), rule, origin, verdict);
+	if (ev->tell) /* a denial of ours: the user hears of it too */
+		tell_user(ev->action, ev->target ? ev->target : (argc ? argv[0] : "?"), ev->rule,
+			  ev->origin, ev->verdict);
 }
 
 void sup_record_allowed(pid_t tid, int level, const char *action, const char *syscall,
@@ -591,6 +613,7 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.fast = cfg->fast;
 	s.fast_exec = !binfmt_misc_entries();
 	s.sandbox_init = cfg->sandbox_init;
+	s.shim_fd = cfg->shim_fd;
 	s.hidden = cfg->hidden;
 	s.nhidden = cfg->nhidden;
 	s.mounts = cfg->mounts;
@@ -599,6 +622,8 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	/* The audit session (id, sequence, counters) is the launcher's, inherited by fork. */
 	if (sup_filter_init() < 0)
 		_exit(70);
+	/* A supervisor without the shim's records still decides everything: not fatal. */
+	sup_shim_start(&s);
 	int listener = recv_listener(cfg->sock);
 	if (listener < 0)
 		_exit(listener == -ENODATA ? 0 : 71); /* the sandbox stopped before CMD */
@@ -636,6 +661,7 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 			struct pollfd pfd = { .fd = listener, .events = POLLIN };
 			if (errno == ENOENT && poll(&pfd, 1, 0) >= 0 && !(pfd.revents & POLLHUP))
 				continue;
+			sup_shim_drain(&s);
 			audit_flush_suppressed();
 			_exit(audit_failed(NULL) ? SUP_EXIT_AUDIT : 0);
 		}

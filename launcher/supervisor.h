@@ -63,6 +63,7 @@ struct supervisor_config {
 	 * the launcher reaps it): killed when the audit log fails (on_error fail).
 	 */
 	pid_t sandbox_init;
+	int shim_fd; /* the shim's audit socket, receiving end (-1: none); sup_shim.c */
 };
 
 /* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */

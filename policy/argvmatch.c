@@ -221,6 +221,7 @@ struct extract {
 	struct argvmatch_invocation *out;
 	size_t outmax;
 	size_t n;
+	const char *const *envp; /* may be NULL: the environment is not known */
 };
 
 static void extract_words(struct extract *x, const char *const *w, size_t n, unsigned depth);
@@ -515,17 +516,16 @@ static void unwrap_su(struct extract *x, const struct argvmatch_wrapper *wr, con
 	}
 }
 
-static void extract_words(struct extract *x, const char *const *w, size_t n, unsigned depth)
+/* Record the invocation of w[0] with its arguments; NULL past a bound. */
+static struct argvmatch_invocation *add_invocation(struct extract *x, const char *const *w,
+						   size_t n, unsigned depth)
 {
-	const struct argvmatch_wrapper *wr;
 	struct argvmatch_invocation *inv;
 
-	if (n == 0)
-		return;
 	/* Past either bound the rest is judged by the supervisor at its execve(). */
 	if (depth > ARGVMATCH_MAX_DEPTH || x->n >= x->outmax) {
 		incomplete(x);
-		return;
+		return NULL;
 	}
 	inv = &x->out[x->n++];
 	memset(inv, 0, sizeof(*inv));
@@ -533,6 +533,48 @@ static void extract_words(struct extract *x, const char *const *w, size_t n, uns
 	inv->name = base_name(w[0]);
 	inv->depth = depth;
 	collect_pos(inv, w + 1, n - 1, find_cli(inv->name));
+	return inv;
+}
+
+/* git aliases (argvmatch_git.c): each expansion is one level deeper. */
+struct git_ctx {
+	struct extract *x;
+	unsigned depth;
+};
+
+static void git_run(void *ctx, const char *const *words, size_t n, unsigned step)
+{
+	struct git_ctx *gc = ctx;
+
+	(void)add_invocation(gc->x, words, n, gc->depth + step);
+}
+
+static void git_shell(void *ctx, const char *line, unsigned step)
+{
+	struct git_ctx *gc = ctx;
+
+	shell_code(gc->x, line, gc->depth + step - 1);
+}
+
+static void extract_words(struct extract *x, const char *const *w, size_t n, unsigned depth)
+{
+	const struct argvmatch_wrapper *wr;
+	struct argvmatch_invocation *inv;
+
+	if (n == 0)
+		return;
+	inv = add_invocation(x, w, n, depth);
+	if (!inv)
+		return;
+	if (strcmp(inv->name, "git") == 0) {
+		struct git_ctx gc = { .x = x, .depth = depth };
+		struct argvmatch_git_ops ops = { .run_git = git_run,
+						 .run_shell = git_shell,
+						 .ctx = &gc };
+
+		argvmatch_git_expand(w, n, x->envp, x->scratch, &ops);
+		return;
+	}
 
 	/* Wrappers are known by base name: /usr/bin/env is env. */
 	wr = find_wrapper(inv->name);
@@ -559,7 +601,14 @@ static void extract_words(struct extract *x, const char *const *w, size_t n, uns
 size_t argvmatch_extract(const char *const *argv, size_t argc, struct argvmatch_scratch *scratch,
 			 struct argvmatch_invocation *out, size_t outmax)
 {
-	struct extract x = { .scratch = scratch, .out = out, .outmax = outmax };
+	return argvmatch_extract_env(argv, argc, NULL, scratch, out, outmax);
+}
+
+size_t argvmatch_extract_env(const char *const *argv, size_t argc, const char *const *envp,
+			     struct argvmatch_scratch *scratch, struct argvmatch_invocation *out,
+			     size_t outmax)
+{
+	struct extract x = { .scratch = scratch, .out = out, .outmax = outmax, .envp = envp };
 	size_t n = 0;
 
 	scratch->used = 0;

@@ -19,9 +19,15 @@
  * invocation's positional words ("kubectl get pod delete-me" is not
  * "kubectl delete").
  *
+ * git aliases defined on the command line or in the environment are
+ * followed (argvmatch_git.c): `git -c alias.p=push p` is also judged as
+ * `git push`, since git expands the alias itself and the command line
+ * never says "push".
+ *
  * This is a readable early answer, not the boundary: the supervisor sees
- * every real execve(), so a command hidden from this parser (a variable, an
- * alias) is still judged when it actually runs.
+ * every real execve(), so a command hidden from this parser (a variable, a
+ * shell alias, a git alias from a config file) is still judged when it
+ * actually runs.
  *
  * Pure: no allocation (the caller supplies scratch space, usually on the
  * stack), no locale, no I/O — safe between fork and exec.
@@ -45,6 +51,14 @@
 #define ARGVMATCH_MAX_DEPTH 8
 /* Scratch for words split out of shell strings; past it, scratch->incomplete is set. */
 #define ARGVMATCH_SCRATCH_SIZE 8192
+/* git aliases: how many expansions are followed (alias.a=b, alias.b=push: 2). */
+#define ARGVMATCH_GIT_MAX_CHAIN 8
+/* GIT_CONFIG_KEY_<n> / GIT_CONFIG_VALUE_<n> entries read; past it, incomplete. */
+#define ARGVMATCH_GIT_MAX_ENV_CONFIG 64
+/* Longest alias value followed; a longer one is unknown (incomplete). */
+#define ARGVMATCH_GIT_VALUE_MAX 4096
+/* Environment entries looked at; past it, incomplete. */
+#define ARGVMATCH_ENV_MAX 65536
 
 /* One command that an argv would run. Strings point into argv or scratch. */
 struct argvmatch_invocation {
@@ -89,6 +103,24 @@ int argvmatch_parse_rule(const char *text, char *buf, size_t bufsz, struct argvm
  */
 size_t argvmatch_extract(const char *const *argv, size_t argc, struct argvmatch_scratch *scratch,
 			 struct argvmatch_invocation *out, size_t outmax);
+
+/**
+ * argvmatch_extract_env() - argvmatch_extract() for a program started with
+ * the environment @envp (NULL-terminated; NULL: not known). Only
+ * GIT_CONFIG_COUNT, GIT_CONFIG_KEY_<n>, GIT_CONFIG_VALUE_<n>,
+ * GIT_CONFIG_PARAMETERS and the variables named by git's --config-env are
+ * read: they define git aliases, whose expansions are listed as further
+ * invocations (`GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.p
+ * GIT_CONFIG_VALUE_0=push git p` also runs `git push`). The environment is
+ * taken to reach every nested command (an `env -i` in between is not
+ * modelled: that over-matches, never misses). An alias whose value cannot
+ * be seen (--config-env without @envp, more entries than the bounds) sets
+ * scratch->incomplete and adds nothing. Same return and bounds as
+ * argvmatch_extract(); @envp is only read.
+ */
+size_t argvmatch_extract_env(const char *const *argv, size_t argc, const char *const *envp,
+			     struct argvmatch_scratch *scratch, struct argvmatch_invocation *out,
+			     size_t outmax);
 
 /**
  * argvmatch_rule_matches() - does @rule (words[0] the command, then the

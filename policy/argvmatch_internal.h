@@ -45,6 +45,29 @@ void argvmatch_shell_split(const char *str, struct argvmatch_scratch *scratch,
 size_t argvmatch_shell_words(const char *str, struct argvmatch_scratch *scratch, const char **words,
 			     size_t max);
 
+/*
+ * argvmatch_git_expand() - follow the git aliases of the git command line
+ * @w (@n words, w[0] the git command) as git would: for each expansion call
+ * @run_git with the expanded command line (w[0], the alias words, the
+ * remaining arguments; valid during the call only) or, for a "!" alias,
+ * @run_shell with the shell line it runs (in @scratch). @step counts the
+ * expansions from 1. Alias definitions come from -c / --config-env in @w
+ * and from @envp (may be NULL). Sets scratch->incomplete for what it cannot
+ * see. argvmatch_git.c.
+ */
+struct argvmatch_git_ops {
+	void (*run_git)(void *ctx, const char *const *words, size_t n, unsigned step);
+	void (*run_shell)(void *ctx, const char *line, unsigned step);
+	void *ctx;
+};
+
+void argvmatch_git_expand(const char *const *w, size_t n, const char *const *envp,
+			  struct argvmatch_scratch *scratch, const struct argvmatch_git_ops *ops);
+
+/* git's builtin commands, sorted (strcmp): git runs these, never an alias of the same name. */
+extern const char *const argvmatch_git_builtins[];
+extern const size_t argvmatch_ngit_builtins;
+
 /* A CLI whose global options are skipped before its subcommand words. */
 struct argvmatch_cli {
 	const char *name;	       /* base name: "kubectl" */

@@ -392,6 +392,13 @@ int policy_blob_match_path(const struct policy_blob *b, enum policy_blob_list li
 int policy_blob_match_exec(const struct policy_blob *b, const char *const *argv, size_t argc,
 			   struct argvmatch_scratch *scratch, struct argvmatch_invocation *ret_inv)
 {
+	return policy_blob_match_exec_env(b, argv, argc, NULL, scratch, ret_inv);
+}
+
+int policy_blob_match_exec_env(const struct policy_blob *b, const char *const *argv, size_t argc,
+			       const char *const *envp, struct argvmatch_scratch *scratch,
+			       struct argvmatch_invocation *ret_inv)
+{
 	struct argvmatch_invocation inv[ARGVMATCH_MAX_INVOCATIONS];
 	uint32_t nrules = b->hdr->lists[POLICY_BLOB_DENY_EXEC].count;
 	size_t n;
@@ -400,7 +407,7 @@ int policy_blob_match_exec(const struct policy_blob *b, const char *const *argv,
 		return -1;
 	scratch->used = 0;
 	scratch->incomplete = false;
-	n = argvmatch_extract(argv, argc, scratch, inv, ARRAY_SIZE(inv));
+	n = argvmatch_extract_env(argv, argc, envp, scratch, inv, ARRAY_SIZE(inv));
 	for (size_t k = 0; k < n; k++) {
 		for (uint32_t i = 0; i < nrules; i++) {
 			const char *words[ARGVMATCH_MAX_WORDS];

@@ -150,6 +150,20 @@ int policy_blob_match_path(const struct policy_blob *b, enum policy_blob_list li
 int policy_blob_match_exec(const struct policy_blob *b, const char *const *argv, size_t argc,
 			   struct argvmatch_scratch *scratch, struct argvmatch_invocation *ret_inv);
 
+/**
+ * policy_blob_match_exec_env() - policy_blob_match_exec() for a program
+ * started with the environment @envp (NULL-terminated, or NULL when it is
+ * not known: then this is policy_blob_match_exec()). Only the variables
+ * that define git aliases are read (GIT_CONFIG_COUNT, GIT_CONFIG_KEY_<n>,
+ * GIT_CONFIG_VALUE_<n>, GIT_CONFIG_PARAMETERS, and those named by git's
+ * --config-env), with the bounds of argvmatch.h: see
+ * argvmatch_extract_env(). Pure and allocation-free: safe between fork and
+ * exec.
+ */
+int policy_blob_match_exec_env(const struct policy_blob *b, const char *const *argv, size_t argc,
+			       const char *const *envp, struct argvmatch_scratch *scratch,
+			       struct argvmatch_invocation *ret_inv);
+
 /** policy_blob_origin() - "file:line" of rule @r into @buf. */
 void policy_blob_origin(const struct policy_blob *b, const struct policy_blob_rule *r, char *buf,
 			size_t bufsz);

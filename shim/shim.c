@@ -1,12 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * shim.c — libaigate_shim.so, LD_PRELOADed into dynamic programs in the
- * sandbox. This build ships the library with its export discipline in
- * place (version script, hidden visibility, -z now) but no hooks yet: the
- * shim is advisory, the kernel side is the boundary, and both arrive in
- * their own issues. It must stay harmless to load into any program.
+ * shim.c — libaigate_shim.so, LD_PRELOADed by the launcher into every
+ * dynamically linked program of the sandbox (docs/shim.md). It denies
+ * early, with a message the agent can act on, and sends the audit trail the
+ * argv as the program meant it; it is never the boundary: every rule it
+ * enforces, the supervisor enforces again. The hooks: hooks_exec.c,
+ * hooks_open.c, hooks_glibc.c.
  */
-#define SHIM_EXPORT __attribute__((visibility("default")))
+#include "shim/hooks.h"
+#include "shim/resolve.h"
+#include "shim/state.h"
 
 /* Lets the launcher and the tests check which shim is loaded. */
 SHIM_EXPORT const char aigate_shim_version[] = AIGATE_VERSION;
+
+/*
+ * Nothing depends on this constructor: hooks can run before it (another
+ * library's constructor calling fopen: libselinux in find(1)) and resolve
+ * what they need themselves. It only does the first-use work early, at a
+ * quiet moment, so that a later hook in a vfork child or a signal handler
+ * finds every symbol resolved (dlsym may take the loader's lock) and the
+ * policy mapped, and so that the AIGATE_SHIM_* values are read before the
+ * program can clear its environment.
+ */
+__attribute__((constructor)) static void shim_constructor(void)
+{
+	shim_resolve_all();
+	(void)shim_state();
+}

@@ -70,6 +70,7 @@ case_setup() {
 	ERR=$T/.stderr
 	CWD=$PROJ
 	AG_ENV=()
+	AG_RUN_OPTS=("${SUITE_RUN_OPTS[@]}")
 	LAST_CMD=
 	NOTE=
 	mkdir -p "$HOME_DIR" "$PROJ"
@@ -170,6 +171,13 @@ AG_TIMEOUT=${AG_TIMEOUT:-30}
 ag_exec() {
 	local bin=$1
 	shift
+	# Suites about the kernel side set SUITE_RUN_OPTS=(--no-shim) (copied
+	# to AG_RUN_OPTS per case): the shim would answer first for dynamic
+	# programs (test_shim*.sh test it).
+	if [ "${1:-}" = run ] && [ "${#AG_RUN_OPTS[@]}" -gt 0 ]; then
+		shift
+		set -- run "${AG_RUN_OPTS[@]}" "$@"
+	fi
 	(
 		cd "$CWD" || exit 99
 		exec timeout -k 5 "$AG_TIMEOUT" env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" \

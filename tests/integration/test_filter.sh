@@ -22,6 +22,11 @@
 # wait_gone) only where there is no event to wait for (a process inside a
 # system call; aigate's exit, bounded).
 
+# This suite tests the seccomp filter and the supervisor: the shim, which answers first for
+# dynamic programs with a message and a record of its own, is left out
+# (aigate run --no-shim); test_shim.sh and test_shim_channel.sh test it.
+SUITE_RUN_OPTS=(--no-shim)
+
 SECRET=aigate-fake-secret-c4e19b06
 
 # flt_setup — the enforceable config, a project with a .env, the audit log's path.

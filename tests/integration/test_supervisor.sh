@@ -14,6 +14,11 @@
 # The policy is the default one (write_cfg_enforceable) with its subcommand
 # rules ("kubectl delete", "kubectl exec") kept: the supervisor enforces them.
 
+# This suite tests the supervisor: the shim, which answers first for
+# dynamic programs with a message and a record of its own, is left out
+# (aigate run --no-shim); test_shim.sh and test_shim_channel.sh test it.
+SUITE_RUN_OPTS=(--no-shim)
+
 SECRET=aigate-sup-secret-4be0d6a1
 LATE_SECRET=aigate-sup-late-8c21f0e7
 NEW_SECRET=aigate-sup-new-secret-0d7a55e3

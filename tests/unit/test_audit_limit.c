@@ -163,3 +163,15 @@ Test(audit_limit, long_record_whole)
 	cr_assert_eq(quotes % 2, 0);
 	free(buf);
 }
+
+/* No pid (a sender already gone): no per-key limit, only the global bucket. */
+Test(audit_limit, no_pid_not_keyed)
+{
+	for (int i = 0; i < 100; i++) {
+		struct audit_record r = denial(0, ".env");
+		audit_write(&r);
+	}
+	size_t n;
+	free(lines(&n));
+	cr_assert_eq(n, 100);
+}

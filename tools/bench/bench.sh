@@ -68,4 +68,6 @@ fi
 echo
 # Issue 4's workloads (W1–W4), notification costs, the supervisor's memory.
 BUILD="$BUILD" "$ROOT/tools/bench/bench_supervisor.sh"
+echo
+BUILD="$BUILD" "$ROOT/tools/bench/bench_shim.sh"
 } 2>&1 | tee "$ROOT/$OUT/results.txt"

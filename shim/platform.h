@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform.h — every operating-system-specific call the shim makes, behind
+ * one small interface. platform_linux.c implements it for Linux and glibc
+ * (dlsym(RTLD_NEXT), getauxval(AT_SECURE), /proc/self/fd, sealed memfds,
+ * MSG_NOSIGNAL). A macOS port (DYLD_INSERT_LIBRARIES, interposing through
+ * __DATA,__interpose) replaces that one file; nothing else in shim/ may call
+ * a Linux-only function.
+ *
+ * Every function here is async-signal-safe in practice, never allocates on
+ * success and leaves errno alone unless it says otherwise.
+ */
+#ifndef AIGATE_SHIM_PLATFORM_H
+#define AIGATE_SHIM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct policy_blob;
+
+/**
+ * shim_plat_next_symbol() - the next definition of @name after the shim in
+ * the lookup order (libc's), or NULL when there is none or the lookup found
+ * the shim's own definition (a hook must never call itself). Called once
+ * per symbol (shim/resolve.c caches it); it may take the dynamic loader's
+ * lock, which is why the constructor resolves everything early.
+ */
+void *shim_plat_next_symbol(const char *name);
+
+/**
+ * shim_plat_secure() - true in a setuid, setgid or file-capability process
+ * (the kernel's AT_SECURE): the shim then does nothing at all.
+ */
+bool shim_plat_secure(void);
+
+/**
+ * shim_plat_fd_path() - the path of the file or directory open at @fd into
+ * @buf (@bufsz bytes, NUL-terminated). Returns the length, or -errno
+ * (-ENAMETOOLONG when it does not fit, -ENOENT when the kernel has no path
+ * for it: a socket, a deleted file). errno is preserved.
+ */
+int shim_plat_fd_path(int fd, char *buf, size_t bufsz);
+
+/**
+ * shim_plat_map_policy() - map the launcher's sealed policy descriptor @fd
+ * read-only into @ret (policy_blob_map_fd()). Returns 0 or -errno; errno is
+ * preserved.
+ */
+int shim_plat_map_policy(int fd, struct policy_blob *ret);
+
+/**
+ * shim_plat_audit_socket() - is @fd an AF_UNIX SOCK_SEQPACKET socket (what
+ * the launcher passes)? On success returns 0 and its identity in
+ * *@ret_dev / *@ret_ino; -errno otherwise. errno is preserved. An
+ * inherited descriptor number may have been closed and reused for
+ * something else (a program that closes its fds before exec, then opens a
+ * connection): records must never be written into that.
+ */
+int shim_plat_audit_socket(int fd, unsigned long long *ret_dev, unsigned long long *ret_ino);
+
+/**
+ * shim_plat_send() - send @len bytes at @buf as one message on the audit
+ * socket @fd, when it is still the socket @dev/@ino, without blocking and
+ * without SIGPIPE. Returns the bytes sent or -errno (-ESTALE: @fd is now
+ * something else); errno is preserved. A lost message never changes a
+ * decision.
+ */
+ssize_t shim_plat_send(int fd, unsigned long long dev, unsigned long long ino, const void *buf,
+		       size_t len);
+
+#endif
