@@ -82,12 +82,21 @@ static int write_summary(const struct key *k)
 	return audit_emit(k->action, k->enforcer, fill_summary, k);
 }
 
-/* Under the lock. */
-static void flush_locked(void)
+static bool global_token(double now);
+
+/*
+ * Under the lock. @bounded: the table is being reset mid-run (many keys:
+ * a fork loop), so summaries take tokens from the global bucket like any
+ * record; those that get none stay counted in the session end's
+ * "suppressed" only. At the writer's end every summary is written.
+ */
+static void flush_locked(bool bounded)
 {
+	double now = audit_now_ms();
 	for (size_t i = 0; i < AUDIT_KEYS; i++)
 		if (keys[i].hash && keys[i].pending) {
-			write_summary(&keys[i]);
+			if (!bounded || global_token(now))
+				write_summary(&keys[i]);
 			keys[i].pending = 0;
 		}
 }
@@ -103,7 +112,7 @@ static struct key *find(const struct audit_record *rec, uint64_t h)
 	}
 	if (nkeys * 4 >= AUDIT_KEYS * 3) {
 		/* Mostly full: report what is pending and start over (keys only cost a burst). */
-		flush_locked();
+		flush_locked(true);
 		memset(keys, 0, sizeof(keys));
 		nkeys = 0;
 		i = (size_t)(h % AUDIT_KEYS);
@@ -178,6 +187,6 @@ bool audit_admit(struct audit_record *rec)
 void audit_flush_suppressed(void)
 {
 	pthread_mutex_lock(&lock);
-	flush_locked();
+	flush_locked(false);
 	pthread_mutex_unlock(&lock);
 }

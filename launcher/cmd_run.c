@@ -218,7 +218,9 @@ static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2
 		log_debug("no libaigate_shim.so next to aigate: the supervisor alone judges");
 		return 0;
 	}
-	return shim_env_setup(plan, path, policy_fd, shim_sock[1]);
+	/* A build below /tmp: the private /tmp inside would hide it (ld.so would say so). */
+	int r = sbx_plan_keep_file(plan, path, "the shim, below the private /tmp");
+	return r < 0 ? r : shim_env_setup(plan, path, policy_fd, shim_sock[1]);
 }
 
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,

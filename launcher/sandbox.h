@@ -96,6 +96,13 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		   const struct config_paths *cp, char *const *environ, bool dry_run);
 
 /**
+ * sbx_plan_keep_file() - make the host's file @path visible, read-only, at
+ * the same path inside, where the sandbox's private /tmp or /dev/shm would
+ * cover it (a build below /tmp: the shim). Returns 0 or -errno.
+ */
+int sbx_plan_keep_file(struct sbx_plan *plan, const char *path, const char *why);
+
+/**
  * sbx_plan_hide_file() - also hide @path (a file aigate writes, such as
  * the audit log in the project) inside the sandbox: unreadable, unwritable,
  * not removable (a mount point). Returns 0 or -errno.

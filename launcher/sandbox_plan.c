@@ -697,6 +697,17 @@ static void sort_by_phase(struct sbx_plan *plan)
 	}
 }
 
+int sbx_plan_keep_file(struct sbx_plan *plan, const char *path, const char *why)
+{
+	/* Elsewhere the read-only root shows it already. */
+	if (!sbx_is_below_or_same(path, "/tmp") && !sbx_is_below_or_same(path, "/dev/shm"))
+		return 0;
+	int r = sbx_add_op(plan, SBX_BIND_RO, path, why, 0, false);
+	if (r == 0)
+		sort_by_phase(plan);
+	return r;
+}
+
 int sbx_plan_hide_file(struct sbx_plan *plan, const char *path, const char *why)
 {
 	int r = hide_path(plan, path, why);

@@ -39,7 +39,8 @@ struct sup {
 	int shim_fd; /* the shim's audit socket (receiving end), -1: none */
 	const struct sup_hidden *hidden;
 	size_t nhidden;
-	pid_t sandbox_init; /* no binfmt_misc entries: a native ELF file runs as itself */
+	int init_pidfd;
+	/* the sandbox's init, for stopping it when the audit log fails */ /* no binfmt_misc entries: a native ELF file runs as itself */
 	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
 	size_t nmounts;
 };

@@ -8,8 +8,9 @@
  * copy of the policy by index (a forged message cannot invent a rule), and
  * every field is checked and bounded. A message that does not parse is
  * dropped and counted; a flood goes through the same rate limit as every
- * denial, and allowed execs (audit.level exec) through a bucket of their
- * own, so the socket cannot fill the disk.
+ * denial (the call names are a fixed set: no new keys to invent), and
+ * allowed execs (audit.level exec) through a small bucket of their own with
+ * short fields, so the socket cannot fill the disk.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +30,9 @@
 #include "policy/blob.h"
 #include "shim/shim_protocol.h"
 
-#define SHIM_ALLOWED_PER_S 2000 /* allowed-exec records per second, at most */
+#define SHIM_ALLOWED_PER_S   200 /* allowed-exec records per second, at most */
+#define SHIM_ALLOWED_ARGV    16	 /* and their argv words, so a flood stays small */
+#define SHIM_ALLOWED_STR_MAX 512 /* and the length of target and each word */
 
 static atomic_ulong dropped; /* malformed messages */
 
@@ -58,16 +62,24 @@ static bool parse_long(const char *v, long max, long *ret)
 	return true;
 }
 
-/* An entry point's name: what the record's "syscall" field may hold. */
-static bool call_name(const char *v)
+/*
+ * An entry point the shim hooks: what the record's "syscall" field may
+ * hold. A fixed set, not a pattern: every distinct name would be a
+ * rate-limit key of its own (audit_limit.c), and a sandboxed process
+ * inventing names could write past the limit.
+ */
+static bool call_name(const char *v, const char *action)
 {
-	size_t n = strlen(v);
-	if (n == 0 || n > 32)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
-			return false;
-	return true;
+	static const char *const execs[] = { "execl",	"execle",   "execlp",	   "execv",
+					     "execve",	"execveat", "execvp",	   "execvpe",
+					     "fexecve", "popen",    "posix_spawn", "posix_spawnp",
+					     "system",	NULL };
+	static const char *const opens[] = { "__open64_2", "__open_2", "__openat64_2",
+					     "__openat_2", "creat",    "creat64",
+					     "fopen",	   "fopen64",  "freopen",
+					     "freopen64",  "open",     "open64",
+					     "openat",	   "openat64", NULL };
+	return one_of(v, strcmp(action, "exec") == 0 ? execs : opens);
 }
 
 /* Check and take apart @len bytes of @buf (NUL-terminated fields). false: drop it. */
@@ -99,8 +111,8 @@ static bool parse(char *buf, size_t len, struct shim_msg *m)
 		} else if (strcmp(k, "rule") == 0 && parse_long(v, 1L << 20, &m->rule)) {
 		} else if (strcmp(k, "target") == 0 && strlen(v) < 4096) {
 			m->target = v;
-		} else if (strcmp(k, "call") == 0 && call_name(v)) {
-			m->call = v;
+		} else if (strcmp(k, "call") == 0 && !m->call) {
+			m->call = v; /* checked against the action below */
 		} else if (strcmp(k, "errno") == 0 && parse_long(v, 4095, &m->err)) {
 		} else if (strcmp(k, "argv") == 0 && m->argc < SHIM_MSG_ARGV) {
 			m->argv[m->argc++] = v;
@@ -110,11 +122,16 @@ static bool parse(char *buf, size_t len, struct shim_msg *m)
 		*eq = '=';
 	}
 	m->argv[m->argc] = NULL;
-	if (!m->action || !m->verdict)
+	/* The shim hooks execs and opens (connect comes with allow_net's rules). */
+	if (!m->action || !m->verdict || strcmp(m->action, "connect") == 0)
 		return false;
-	/* A denial names its rule; an allowed exec none. */
+	if (!m->call || !call_name(m->call, m->action))
+		return false;
+	/* A denial names its rule, in the list of its action; an allowed exec none. */
 	if (strcmp(m->verdict, "denied") == 0)
-		return m->list && m->rule >= 0;
+		return m->list && m->rule >= 0 &&
+		       strcmp(m->list,
+			      strcmp(m->action, "exec") == 0 ? "deny_exec" : "deny_read") == 0;
 	return strcmp(m->action, "exec") == 0 && !m->list && m->rule < 0;
 }
 
@@ -153,9 +170,16 @@ static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 		const struct policy_blob_rule *r = policy_blob_rule(s->blob, l, (uint32_t)m->rule);
 		rule = policy_blob_str(s->blob, r->text_off);
 		policy_blob_origin(s->blob, r, origin, sizeof(origin));
-	} else if ((int)audit_level() < AUDIT_LEVEL_EXEC || !allowed_token()) {
+	} else if ((int)audit_level() < AUDIT_LEVEL_EXEC || !allowed_token() ||
+		   (m->target && strlen(m->target) > SHIM_ALLOWED_STR_MAX)) {
 		return;
 	}
+	const char *argv[SHIM_MSG_ARGV + 1];
+	size_t argc = 0;
+	for (size_t i = 0; i < m->argc && (rule || argc < SHIM_ALLOWED_ARGV); i++)
+		if (rule || strlen(m->argv[i]) <= SHIM_ALLOWED_STR_MAX)
+			argv[argc++] = m->argv[i];
+	argv[argc] = NULL;
 	struct sup_event ev = { .tid = pid,
 				.enforcer = "shim",
 				.action = m->action,
@@ -165,16 +189,49 @@ static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 				.origin = rule ? origin : NULL,
 				.verdict = m->verdict,
 				.err = (int)m->err,
-				.attempted = m->argc ? m->argv : NULL,
+				.attempted = argc ? argv : NULL,
 				.tell = false /* the shim said it already, in the process */ };
 	sup_record_event(&ev);
+}
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76 /* Linux 6.5 */
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
+/*
+ * The sender's pid as the kernel gave it, or 0 when it cannot be trusted to
+ * still name the sender: with a pidfd (SCM_PIDFD), a sender that has exited
+ * is known to be gone, so a reused pid never lends its /proc details (exe,
+ * cwd, argv) to someone else's record.
+ */
+static pid_t sender_pid(const struct ucred *cred, int pidfd)
+{
+	if (cred->pid <= 0)
+		return 0;
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		return 0;
+	return cred->pid;
+}
+
+/* Close the descriptors a sender attached (SCM_RIGHTS): never ours to keep. */
+static void close_rights(const struct cmsghdr *c)
+{
+	for (size_t off = 0; off + sizeof(int) <= c->cmsg_len - CMSG_LEN(0); off += sizeof(int)) {
+		int rfd;
+		memcpy(&rfd, CMSG_DATA(c) + off, sizeof(int));
+		close(rfd);
+	}
 }
 
 /* Read one message; false when there is nothing (more) to read. */
 static bool read_one(const struct sup *s, int fd, int flags)
 {
 	char buf[SHIM_MSG_MAX + 1];
-	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	/* Room for the credentials and a pidfd only. */
+	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { buf, SHIM_MSG_MAX };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -185,25 +242,29 @@ static bool read_one(const struct sup *s, int fd, int flags)
 		return errno == EINTR;
 	if (n == 0)
 		return false;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	struct ucred cred = { 0 };
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		atomic_fetch_add(&dropped, 1);
-		return true;
+	struct ucred cred = { .pid = -1 };
+	int pidfd = -1;
+	bool bad = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_PIDFD &&
+			   c->cmsg_len == CMSG_LEN(sizeof(int)) && pidfd < 0) {
+			memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+		} else {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				close_rights(c);
+			bad = true;
+		}
 	}
-	memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 	struct shim_msg m;
-	/*
-	 * pid 0: the sender exited (and was reaped) before we read its message:
-	 * the kernel can no longer name it. The denial still happened: it is
-	 * recorded without a pid rather than lost.
-	 */
-	if (cred.pid < 0 || !parse(buf, (size_t)n, &m)) {
+	if (bad || cred.pid < 0 || !parse(buf, (size_t)n, &m))
 		atomic_fetch_add(&dropped, 1);
-		return true;
-	}
-	record(s, cred.pid, &m);
+	else
+		record(s, sender_pid(&cred, pidfd), &m);
+	if (pidfd >= 0)
+		close(pidfd);
 	return true;
 }
 
@@ -223,9 +284,10 @@ int sup_shim_start(const struct sup *s)
 	int one = 1;
 	if (s->shim_fd < 0)
 		return 0;
-	/* The kernel's word for who sent each message. */
+	/* The kernel's word for who sent each message (and, where it can, a pidfd for it). */
 	if (setsockopt(s->shim_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		return -errno;
+	(void)setsockopt(s->shim_fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
 	int e = pthread_create(&reader_thread, NULL, reader, (void *)s);
 	reader_running = e == 0;
 	return -e;

@@ -224,14 +224,14 @@ static void tell_user(const char *action, const char *target, const char *rule, 
  */
 static _Noreturn void stop_unrecorded(void)
 {
-	pid_t init = the_sup ? the_sup->sandbox_init : 0;
-	if (init > 0) {
-		int pfd = (int)syscall(SYS_pidfd_open, init, 0);
-		kill(init, SIGKILL);
-		if (pfd >= 0) {
-			struct pollfd p = { .fd = pfd, .events = POLLIN };
-			poll(&p, 1, 5000);
-		}
+	/*
+	 * Through the pidfd taken when we started: by now the launcher may
+	 * have reaped init and its pid may belong to someone else.
+	 */
+	int pfd = the_sup ? the_sup->init_pidfd : -1;
+	if (pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		poll(&p, 1, 5000);
 	}
 	_exit(SUP_EXIT_AUDIT);
 }
@@ -612,7 +612,9 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.ndenied = cfg->ndenied;
 	s.fast = cfg->fast;
 	s.fast_exec = !binfmt_misc_entries();
-	s.sandbox_init = cfg->sandbox_init;
+	/* init is the launcher's child, not yet reaped: this pidfd is init's for good. */
+	s.init_pidfd =
+		cfg->sandbox_init > 0 ? (int)syscall(SYS_pidfd_open, cfg->sandbox_init, 0) : -1;
 	s.shim_fd = cfg->shim_fd;
 	s.hidden = cfg->hidden;
 	s.nhidden = cfg->nhidden;

@@ -94,6 +94,16 @@ bool shim_open_denied(const char *call, int dirfd, const char *path, int flags)
 	 * the directory itself without O_DIRECTORY is left to the supervisor.
 	 */
 	rule = shim_decide_open(&st->blob, judged, (flags & O_DIRECTORY) != 0);
+	/*
+	 * A name that does not exist, opened without creating it: the
+	 * supervisor answers ENOENT as the kernel would (nothing was there to
+	 * deny), so the shim must not turn it into a denial (a library
+	 * probing for an optional .env, a CI job under --fail-on-violation).
+	 */
+	if (rule >= 0 && !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE &&
+	    faccessat(dirfd, path, F_OK, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0 &&
+	    (errno == ENOENT || errno == ENOTDIR))
+		rule = -1;
 	bool denied = rule >= 0 && report_open(st, call, judged, rule);
 	errno = saved;
 	return denied;

@@ -512,3 +512,18 @@ test_shim_exports_only_hooks() {
 	readelf -d "$SHIM_LIB" | grep -q 'BIND_NOW' || fail "the shim is not linked with -z now"
 	! readelf -d "$SHIM_LIB" | grep -q 'libyaml' || fail "the shim links libyaml"
 }
+
+# A denied name that does not exist, opened without O_CREAT: ENOENT, as the
+# supervisor (and the kernel) would answer; no line, no message. The shim
+# must never deny what the supervisor allows.
+test_shim_open_missing_denied_name() {
+	shim_setup
+	shim_run cat missing.pem
+	assert_status 1
+	assert_stderr_is "cat: missing.pem: No such file or directory"
+	assert_no_msgs
+	# Created, it is denied (O_CREAT of the name: test_shim_open_creat_denied_name).
+	shim_run sh -c 'echo x > new.key; echo "status $?"'
+	assert_stdout_contains "status 2"
+	assert_stderr_contains "aigate: denied: open $PROJ/new.key (deny_read \"*.key\""
+}

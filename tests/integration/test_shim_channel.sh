@@ -171,3 +171,21 @@ test_shim_channel_git_alias_environment() {
 		'argv=["git", "p", "origin"]')" 1 "the shim's record"
 	assert_no_audit "$AUDIT" enforcer=supervisor action=exec
 }
+
+# A message carrying descriptors (SCM_RIGHTS) is dropped, whatever it says
+# (the supervisor closes any that reach it); a plain one still counts.
+test_shim_channel_descriptors_dropped() {
+	chan_setup
+	ag run --audit-log "$AUDIT" -- python3 -c '
+import os, socket
+s = socket.socket(fileno=int(os.environ["AIGATE_SHIM_AUDIT_FD"]))
+ok = b"v=1\0action=exec\0verdict=denied\0list=deny_exec\0rule=0\0call=execvp\0target=/usr/bin/curl\0"
+r, w = os.pipe()
+for i in range(50):
+    socket.send_fds(s, [ok], [r])
+s.send(ok)  # the control: a plain one is recorded
+print("sent")'
+	assert_status 0
+	assert_stdout_contains "sent"
+	assert_eq "$(audit_count "$AUDIT" action=exec enforcer=shim)" 1 "records (only the plain message)"
+}
