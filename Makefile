@@ -37,13 +37,15 @@ BASE_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DAIGATE_VERSION=\"$(VERSION)\" -I. \
 LDFLAGS	?=
 BASE_LDFLAGS := -Wl,-z,relro -Wl,-z,now
 
+SAN_CFLAGS  :=
+SAN_LDFLAGS :=
 ifeq ($(SAN),1)
-BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
-BASE_LDFLAGS += -fsanitize=address,undefined
+SAN_CFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+SAN_LDFLAGS := -fsanitize=address,undefined
 endif
 
-ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
+ALL_CFLAGS  = $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(BASE_LDFLAGS) $(SAN_LDFLAGS) $(LDFLAGS)
 
 POLICY_SRC	:= $(sort $(wildcard policy/*.c))
 LAUNCHER_SRC	:= $(sort $(wildcard launcher/*.c))
@@ -120,9 +122,27 @@ $(AIGATE_RUN): $(AIGATE)
 
 # The shim exports nothing but its hooks (version script, hidden visibility),
 # binds every symbol at load (-z now) and never links libyaml.
-$(SHIM): $(SHIM_OBJ) $(POLICY_LIB) shim/shim.map
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
-		-o $@ $(SHIM_OBJ) $(POLICY_LIB) -ldl
+# The shim is loaded into every dynamic program in the sandbox, none of which
+# carries the ASan runtime (it must come first): the shim and the policy code
+# it links are built apart, never sanitized, even in `make asan`. An archive,
+# so only what the shim uses is linked (never the YAML loader, never libyaml).
+SHIM_LIB_OBJ	:= $(SHIM_SRC:%.c=$(BUILD)/obj-shim/%.o)
+SHIM_POLICY_LIB	:= $(BUILD)/libaigate_policy_shim.a
+
+$(BUILD)/obj-shim/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj-shim/policy/default_policy.o: policy/default-policy.yaml
+
+$(SHIM_POLICY_LIB): $(POLICY_SRC:%.c=$(BUILD)/obj-shim/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHIM): $(SHIM_LIB_OBJ) $(SHIM_POLICY_LIB) shim/shim.map
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
+		-o $@ $(SHIM_LIB_OBJ) $(SHIM_POLICY_LIB) -ldl
 
 # The shim's test harness (tools/shim_harness.c): runs a command with the
 # shim loaded as the launcher loads it and records the audit messages.
@@ -206,4 +226,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(POLICY_OBJ:.o=.d) $(LAUNCHER_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(POLICY_OBJ:.o=.d) $(LAUNCHER_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(SHIM_LIB_OBJ:.o=.d) $(POLICY_SRC:%.c=$(BUILD)/obj-shim/%.d)

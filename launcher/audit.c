@@ -261,6 +261,13 @@ void audit_totals(struct audit_totals *t)
 	t->denied = atomic_load(&audit_state->denied);
 	t->suppressed = atomic_load(&audit_state->suppressed);
 	t->lost = atomic_load(&audit_state->lost);
+	t->rejected = atomic_load(&audit_state->rejected);
+}
+
+void audit_count_rejected(void)
+{
+	if (audit_state)
+		atomic_fetch_add(&audit_state->rejected, 1);
 }
 
 static void begin(struct audit_buf *b, const char *action, const char *enforcer)

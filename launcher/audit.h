@@ -92,8 +92,11 @@ bool audit_failed(int *ret_errno);
 void audit_flush_suppressed(void);
 
 struct audit_totals {
-	unsigned long denied, suppressed, lost;
+	unsigned long denied, suppressed, lost, rejected;
 };
+
+/** audit_count_rejected() - one more message from inside that was not a record (forged, malformed). */
+void audit_count_rejected(void);
 /** audit_totals() - the session's counters so far (all processes). */
 void audit_totals(struct audit_totals *t);
 

@@ -20,6 +20,7 @@ struct audit_shared {
 	atomic_ulong denied;
 	atomic_ulong suppressed;
 	atomic_ulong lost;
+	atomic_ulong rejected;	   /* shim messages dropped as malformed or forged (sup_shim.c) */
 	atomic_int failed_errno;   /* on_error fail: the first write error */
 	atomic_bool warned;	   /* on_error warn: said once */
 	atomic_ulong reserved_end; /* the log's bytes allocated ahead (audit.c, reserve()) */

@@ -67,6 +67,8 @@ static void fill_end(struct audit_buf *b, const void *ctx)
 	audit_put_num(b, "denied", (long long)t.denied);
 	audit_put_num(b, "suppressed", (long long)t.suppressed);
 	audit_put_num(b, "lost", (long long)t.lost);
+	if (t.rejected) /* someone inside sent the supervisor what the shim never would */
+		audit_put_num(b, "rejected", (long long)t.rejected);
 	double ms = audit_state ? audit_now_ms() - audit_state->start_ms : 0;
 	snprintf(num, sizeof(num), "%.3f", ms < 0 ? 0 : ms);
 	audit_put_key(b, "duration_ms");

@@ -34,8 +34,6 @@
 #define SHIM_ALLOWED_ARGV    16	 /* and their argv words, so a flood stays small */
 #define SHIM_ALLOWED_STR_MAX 512 /* and the length of target and each word */
 
-static atomic_ulong dropped; /* malformed messages */
-
 struct shim_msg {
 	const char *action, *verdict, *list, *target, *call;
 	long rule, err;
@@ -164,7 +162,7 @@ static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 		enum policy_blob_list l = strcmp(m->list, "deny_exec") == 0 ? POLICY_BLOB_DENY_EXEC
 									    : POLICY_BLOB_DENY_READ;
 		if ((uint32_t)m->rule >= policy_blob_count(s->blob, l)) {
-			atomic_fetch_add(&dropped, 1);
+			audit_count_rejected();
 			return;
 		}
 		const struct policy_blob_rule *r = policy_blob_rule(s->blob, l, (uint32_t)m->rule);
@@ -260,7 +258,7 @@ static bool read_one(const struct sup *s, int fd, int flags)
 	}
 	struct shim_msg m;
 	if (bad || cred.pid < 0 || !parse(buf, (size_t)n, &m))
-		atomic_fetch_add(&dropped, 1);
+		audit_count_rejected();
 	else
 		record(s, sender_pid(&cred, pidfd), &m);
 	if (pidfd >= 0)
@@ -309,9 +307,4 @@ void sup_shim_drain(const struct sup *s)
 	}
 	while (read_one(s, s->shim_fd, MSG_DONTWAIT))
 		;
-}
-
-unsigned long sup_shim_dropped(void)
-{
-	return atomic_load(&dropped);
 }

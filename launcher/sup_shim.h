@@ -11,7 +11,4 @@ int sup_shim_start(const struct sup *s);
 /** sup_shim_drain() - write what is still queued (the sandbox has ended). */
 void sup_shim_drain(const struct sup *s);
 
-/** sup_shim_dropped() - messages dropped as malformed or forged. */
-unsigned long sup_shim_dropped(void);
-
 #endif

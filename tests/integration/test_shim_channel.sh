@@ -100,6 +100,8 @@ b"v=1\0action=exec\0verdict=denied\0list=deny_exec\0rule=-1\0",
 b"garbage"]'
 	assert_eq "$(audit_count "$AUDIT" action=exec)" 0 "records from forged messages"
 	assert_eq "$(audit_count "$AUDIT" enforcer=supervisor action=exec)" 0 "records as the supervisor"
+	# Counted, for whoever reads the trail: someone inside forged them.
+	assert_eq "$(audit_count "$AUDIT" action=session_end rejected=12)" 1 "rejected messages in the session end"
 }
 
 # Allowed execs are recorded only under audit.level exec (or all).
@@ -188,4 +190,5 @@ print("sent")'
 	assert_status 0
 	assert_stdout_contains "sent"
 	assert_eq "$(audit_count "$AUDIT" action=exec enforcer=shim)" 1 "records (only the plain message)"
+	assert_eq "$(audit_count "$AUDIT" action=session_end rejected=50)" 1 "rejected messages in the session end"
 }
