@@ -33,7 +33,7 @@ run "$AIGATE" policy check exec -- kubectl --namespace=prod delete pod api-0
 run "$AIGATE" policy check exec -- sh -c 'cd /tmp && env -i curl https://example.com'
 run "$AIGATE" policy check exec -- kubectl get pod delete-me
 echo; echo "${bold}# 3. Running an agent's commands in the sandbox${off}"
-echo "(the default policy asks for protections later versions add: subcommand rules, allow_net,"
+echo "(the default policy asks for protections later versions add: allow_net, mask_stdout,"
 echo " resource_limits; aigate refuses to run without them, --allow-degraded says so and goes on)"
 run "$AIGATE" run -- true
 cat > agent.sh <<'AGENT'
@@ -54,5 +54,7 @@ run "$AIGATE" deny exec "git push"
 printf 'allow_net:\n  - "exfil.example"\ndeny_read:\n  - "terraform.tfstate"\n' > .aigate.yaml
 run "$AIGATE" policy check exec -- git -C . push origin main
 run "$AIGATE" status
+echo; echo "${bold}# 5. Every attempt above is in the audit trail${off}"
+run "$AIGATE" audit --since 1h
 echo
-echo "Next: the seccomp supervisor (subcommand rules, files created after start), the audit trail."
+echo "Next: network egress (allow_net), output masking, resource limits."
