@@ -46,6 +46,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,10 +198,25 @@ bool sup_fast_enabled(const struct sup *s)
  * path). Full of live groups, or a caller we could not name: the fast path
  * is off for the rest of the run.
  */
-#define VFORKERS 4096
-static pid_t vforkers[VFORKERS];
+#define VFORKERS      4096
+#define VFORKER_SLOTS (2 * VFORKERS) /* open addressing, at most half full */
+
+/*
+ * A set of thread-group ids, looked up on every fast-path call: hashed,
+ * not scanned (a long CI job leaves thousands of shells behind). Main
+ * thread only, as the fast path.
+ */
+static pid_t vforker_slots[VFORKER_SLOTS]; /* 0: empty */
 static size_t nvforkers;
 static atomic_bool vforkers_full;
+
+static size_t vforker_slot(pid_t tgid)
+{
+	size_t i = ((size_t)(uint32_t)tgid * 2654435761u) % VFORKER_SLOTS;
+	while (vforker_slots[i] && vforker_slots[i] != tgid)
+		i = (i + 1) % VFORKER_SLOTS;
+	return i;
+}
 
 /*
  * Forget groups that have died: a map is shared only by live tasks, and a
@@ -210,14 +226,21 @@ static atomic_bool vforkers_full;
  */
 static void prune_vforkers(void)
 {
-	size_t kept = 0;
+	static pid_t live[VFORKERS];
+	size_t n = 0;
 	char path[32];
-	for (size_t i = 0; i < nvforkers; i++) {
-		snprintf(path, sizeof(path), "/proc/%d", vforkers[i]);
+	for (size_t i = 0; i < VFORKER_SLOTS; i++) {
+		pid_t t = vforker_slots[i];
+		if (!t)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", t);
 		if (access(path, F_OK) == 0 || errno != ENOENT)
-			vforkers[kept++] = vforkers[i];
+			live[n++] = t;
 	}
-	nvforkers = kept;
+	memset(vforker_slots, 0, sizeof(vforker_slots));
+	for (size_t i = 0; i < n; i++)
+		vforker_slots[vforker_slot(live[i])] = live[i];
+	nvforkers = n;
 }
 
 void sup_fast_vfork_seen(pid_t tgid)
@@ -226,24 +249,21 @@ void sup_fast_vfork_seen(pid_t tgid)
 		atomic_store(&vforkers_full, true); /* unknown: off for the run */
 		return;
 	}
-	for (size_t i = 0; i < nvforkers; i++)
-		if (vforkers[i] == tgid)
-			return;
+	if (vforker_slots[vforker_slot(tgid)] == tgid)
+		return;
 	if (nvforkers == VFORKERS)
 		prune_vforkers();
 	if (nvforkers == VFORKERS) {
 		atomic_store(&vforkers_full, true);
 		return;
 	}
-	vforkers[nvforkers++] = tgid;
+	vforker_slots[vforker_slot(tgid)] = tgid;
+	nvforkers++;
 }
 
 static bool vforked(pid_t tgid)
 {
-	for (size_t i = 0; i < nvforkers; i++)
-		if (vforkers[i] == tgid)
-			return true;
-	return false;
+	return vforker_slots[vforker_slot(tgid)] == tgid;
 }
 
 #define PF_FORKNOEXEC_FLAG 0x00000040UL /* include/linux/sched.h: forked but did not exec */
