@@ -154,24 +154,10 @@ void audit_put_rule(struct audit_buf *b, const char *text, const char *origin)
 
 const char *audit_errno_name(int err, char ebuf[16])
 {
-	static const struct {
-		int e;
-		const char *n;
-	} names[] = {
-		{ EPERM, "EPERM" },
-		{ ENOENT, "ENOENT" },
-		{ EACCES, "EACCES" },
-		{ ENOSYS, "ENOSYS" },
-		{ EINVAL, "EINVAL" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" },
-		{ EXDEV, "EXDEV" },
-		{ ELOOP, "ELOOP" },
-		{ ECONNREFUSED, "ECONNREFUSED" },
-		{ ENETUNREACH, "ENETUNREACH" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].e == err)
-			return names[i].n;
+	/* glibc's names (2.32+): every errno an enforcer returns, EISCONN to E2BIG. */
+	const char *n = strerrorname_np(err);
+	if (n)
+		return n;
 	snprintf(ebuf, 16, "E%d", err);
 	return ebuf;
 }

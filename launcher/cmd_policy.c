@@ -76,6 +76,8 @@ static int dump(const struct policy_blob *b, size_t size)
 	       !(h->flags & POLICY_BLOB_F_ALLOW_NET_SET)
 		       ? "host network (allow_net not set)"
 		       : (h->lists[POLICY_BLOB_ALLOW_NET].count ? "only allow_net" : "none"));
+	printf("allow_private_addresses: %s\n",
+	       h->flags & POLICY_BLOB_F_ALLOW_PRIVATE ? "yes" : "no");
 	for (int l = 0; l < POLICY_BLOB_NLISTS; l++) {
 		uint32_t n = policy_blob_count(b, l);
 		printf("%s: %u\n", list_names[l], n);

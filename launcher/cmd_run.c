@@ -23,6 +23,7 @@
 
 #include "launcher/audit.h"
 #include "launcher/cli.h"
+#include "launcher/egress.h"
 #include "launcher/config.h"
 #include "launcher/features.h"
 #include "launcher/log.h"
@@ -226,7 +227,7 @@ static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
 			 struct run_audit *ra, double t0, double t1, int policy_fd,
-			 const int shim_sock[2])
+			 const int shim_sock[2], const struct egress_config *egress)
 {
 	struct sbx_plan plan;
 	double t2 = now_ms();
@@ -280,7 +281,9 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sbx_plan_free(&plan);
 		return r;
 	}
-	struct sbx_supervision sv = { .blob = b, .audit_fd = ra->cfg.fd, .shim_fd = shim_sock[0] };
+	struct sbx_supervision sv = {
+		.blob = b, .audit_fd = ra->cfg.fd, .shim_fd = shim_sock[0], .egress = egress
+	};
 	r = sbx_commit(h, &plan, &sv);
 	sbx_plan_free(&plan);
 	return r;
@@ -344,11 +347,24 @@ int cmd_run(int argc, char **argv)
 	 */
 	struct sbx_handle *h = NULL;
 	double t1 = now_ms();
+	/*
+	 * allow_net: where the egress resolves names and whether it chains
+	 * through the host's proxy, settled before anything starts. A setting
+	 * we cannot use is refused, not guessed around.
+	 */
+	static struct egress_config egress;
+	bool net = b.hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET;
+	char err[512];
+	if (net && egress_config_from_host(&egress, &b, environ, err, sizeof(err)) < 0) {
+		log_error("allow_net: %s", err);
+		close(fd);
+		return run_audit_end(&ra, EXIT_SANDBOX, false);
+	}
 	/* Before the clone: init (and so CMD) must hold the shim's sending end. */
 	int shim_sock[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, shim_sock) < 0)
 		shim_sock[0] = shim_sock[1] = -1;
-	int started = sbx_start(cmd, &h);
+	int started = sbx_start(cmd, net, &h);
 	if (started == -ECANCELED) {
 		close(fd);
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
@@ -366,7 +382,8 @@ int cmd_run(int argc, char **argv)
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
 	if (started == 0) {
-		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock);
+		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock,
+				  net ? &egress : NULL);
 		close(fd);
 		close_pair(shim_sock);
 		return run_audit_end(&ra, r, o.fail_on_violation);

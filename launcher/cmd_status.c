@@ -58,6 +58,11 @@ static void print_human(const struct config_paths *cp, const struct policy *p)
 	printf("project config: %s\n", cp->project[0] ? cp->project_display : "(none)");
 	printf("project root:   %s\n", cp->root);
 	printf("network:        %s\n", network_summary(p));
+	if (p->allow_net.present)
+		printf("private addrs:  %s\n",
+		       p->allow_private_addresses.value
+			       ? "reachable (allow_private_addresses: true)"
+			       : "refused (loopback, LAN, link-local, cloud metadata)");
 	for (size_t s = 0; s < sizeof(shown) / sizeof(shown[0]); s++) {
 		const struct policy_list *l = list_at(p, shown[s].offset);
 		const char *name = strcmp(shown[s].name, "mask_presets") == 0
@@ -110,6 +115,8 @@ static void print_json(const struct config_paths *cp, const struct policy *p)
 	json_string(stdout, cp->root);
 	printf(",\"network\":");
 	json_string(stdout, !p->allow_net.present ? "host" : p->allow_net.n ? "allowlist" : "none");
+	printf(",\"allow_private_addresses\":%s",
+	       p->allow_private_addresses.value ? "true" : "false");
 	for (size_t s = 0; s < sizeof(shown) / sizeof(shown[0]); s++) {
 		const struct policy_list *l = list_at(p, shown[s].offset);
 		printf(",\"%s\":", shown[s].name);

@@ -29,13 +29,14 @@ enum sbx_op_kind {
 	SBX_HIDE_FILE,	   /* overmount with an empty read-only file */
 	SBX_HIDE_DIR,	   /* overmount with an empty read-only tmpfs */
 	SBX_STUB,	   /* overmount an executable with the deny stub */
+	SBX_FILE,	   /* overmount a file with content of ours (stubs[stub]): resolv.conf */
 };
 
 struct sbx_op {
 	enum sbx_op_kind kind;
 	char *path;    /* absolute */
 	char *why;     /* rule text and origin, or the reason, for --dry-run */
-	uint32_t stub; /* SBX_STUB: index into plan->stubs */
+	uint32_t stub; /* SBX_STUB, SBX_FILE: index into plan->stubs */
 	bool optional; /* a failure is not fatal (e.g. /dev/shm missing) */
 };
 
@@ -75,6 +76,9 @@ struct sbx_plan {
 	/* Descriptors CMD keeps across exec (the shim's policy memfd and audit socket). */
 	int inherit_fds[2];
 	size_t ninherit;
+	/* allow_net: a network namespace of its own; the egress's names (for --dry-run). */
+	bool net;
+	uint32_t net_names;
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */
@@ -144,21 +148,23 @@ int sbx_denied_identities(const struct sbx_plan *plan, struct sup_identity **ret
 /* What the supervisor needs beyond the plan. */
 struct sbx_supervision {
 	const struct policy_blob *blob;
-	int audit_fd; /* -1: no audit trail */
-	int shim_fd;  /* the shim's audit socket, receiving end (-1: none) */
+	int audit_fd;			    /* -1: no audit trail */
+	int shim_fd;			    /* the shim's audit socket, receiving end (-1: none) */
+	const struct egress_config *egress; /* allow_net: the egress's settings (else NULL) */
 };
 
 /**
  * sbx_start() - create the sandbox's namespaces for @argv (NULL-terminated,
  * run later) right away, so that init's fixed steps (id maps, a session of
  * its own, sbx_mount_early()) overlap with the caller building the plan.
- * init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
+ * With @net (allow_net), in a network namespace of its own with loopback
+ * only (sandbox_net.h). init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
  * is a terminal. Returns 0 with *@ret; -ECANCELED when something else
  * failed (already printed); or clone's -errno, nothing printed: -EPERM,
  * -ENOSPC, -EUSERS, -EINVAL mean user namespaces are not available here,
  * anything else (-EAGAIN, -ENOMEM) is a resource failure.
  */
-int sbx_start(char *const *argv, struct sbx_handle **ret);
+int sbx_start(char *const *argv, bool net, struct sbx_handle **ret);
 
 /** sbx_abort() - end a started sandbox that will not run (the plan failed or is refused). */
 void sbx_abort(struct sbx_handle *h);

@@ -43,4 +43,7 @@ int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, boo
 /* Protect the repository whose work tree is @worktree (a .git file or dir in it), if any. */
 int sbx_protect_work_tree(struct sbx_plan *plan, const char *worktree, bool dry_run);
 
+/** sbx_plan_net() - allow_net's part of the plan (sandbox_plan_net.c). 0 or -errno. */
+int sbx_plan_net(struct sbx_plan *plan);
+
 #endif

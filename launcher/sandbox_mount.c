@@ -226,14 +226,15 @@ static int execute_one(const struct sbx_op *op, int tree, int *staging, const st
 	case SBX_HIDE_FILE:
 	case SBX_HIDE_DIR:
 	case SBX_STUB:
+	case SBX_FILE:
 		if (*staging < 0) {
 			*staging = staging_open(plan);
 			if (*staging < 0)
 				return *staging;
 		}
-		if (op->kind == SBX_STUB) {
+		if (op->kind == SBX_STUB || op->kind == SBX_FILE) {
 			stub_name(op->stub, name);
-			return overmount(*staging, name, op->path, true);
+			return overmount(*staging, name, op->path, op->kind == SBX_STUB);
 		}
 		return overmount(*staging, op->kind == SBX_HIDE_DIR ? "emptydir" : "empty",
 				 op->path, false);

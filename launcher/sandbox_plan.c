@@ -678,6 +678,7 @@ static int phase(enum sbx_op_kind k)
 	case SBX_HIDE_DIR:
 		return 3;
 	case SBX_STUB:
+	case SBX_FILE:
 	default:
 		return 4;
 	}
@@ -730,12 +731,11 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 	if ((r = env_filter(b, environ, &plan->env)) < 0)
 		goto fail;
 	/* Fail closed on what later layers enforce: the policy asks for it, this build cannot. */
+	/* allow_net: its own network namespace, the egress outside (sandbox_net.h, egress.h). */
 	if (b->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET) {
-		char what[64];
-		snprintf(what, sizeof(what), "allow_net (%u domains)",
-			 policy_blob_count(b, POLICY_BLOB_ALLOW_NET));
-		if ((r = sbx_add_gap(plan, what,
-				     "needs the network egress, not in this build yet")) < 0)
+		plan->net = true;
+		plan->net_names = policy_blob_count(b, POLICY_BLOB_ALLOW_NET);
+		if ((r = sbx_plan_net(plan)) < 0)
 			goto fail;
 	}
 	if ((b->hdr->max_memory || b->hdr->max_cpu_percent || b->hdr->max_pids) &&
@@ -842,6 +842,8 @@ static const char *kind_name(enum sbx_op_kind k)
 		return "hide-dir";
 	case SBX_STUB:
 		return "stub";
+	case SBX_FILE:
+		return "file";
 	default:
 		return "?";
 	}
@@ -857,7 +859,17 @@ void sbx_plan_print(const struct sbx_plan *plan, FILE *f)
 	for (size_t i = 0; i < plan->n; i++)
 		fprintf(f, "  %-10s %-40s %s\n", kind_name(plan->ops[i].kind), plan->ops[i].path,
 			plan->ops[i].why);
-	fprintf(f, "environment: AIGATE_SANDBOX=1 added");
+	if (plan->net)
+		fprintf(f,
+			"network: a namespace of its own, loopback only; aigate serves a DNS stub "
+			"(127.0.0.1:53), an HTTP proxy (:3128) and SOCKS5 (:1080) from outside, "
+			"for "
+			"the %u allow_net entries%s\n",
+			plan->net_names, plan->net_names ? "" : " (none: no network at all)");
+	else
+		fprintf(f, "network: the host's (allow_net not set)\n");
+	fprintf(f, "environment: AIGATE_SANDBOX=1 added%s",
+		plan->net ? ", HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY set" : "");
 	if (plan->env.ndropped) {
 		fprintf(f, "; dropped:");
 		for (size_t i = 0; i < plan->env.ndropped; i++)

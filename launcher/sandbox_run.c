@@ -39,6 +39,7 @@
 #include "launcher/run_loop.h"
 #include "launcher/safe_str.h"
 #include "launcher/sandbox.h"
+#include "launcher/sandbox_net.h"
 #include "launcher/sup_filter.h"
 #include "launcher/sup_internal.h"
 #include "launcher/supervisor.h"
@@ -163,6 +164,7 @@ struct child_ctx {
 	uid_t uid;
 	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
+	bool net;     /* allow_net: a network namespace of its own, the egress's listeners */
 	sigset_t oldmask;
 };
 
@@ -287,6 +289,10 @@ static _Noreturn void init_child(struct child_ctx *c)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "uid/gid map", NULL, 125);
 	if ((r = sbx_mount_early()) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", "/ or /proc", 125);
+	/* Before the plan: the supervisor reads these first, then CMD's filter. */
+	if (c->net && (r = sbx_net_setup(c->sup_fd)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r,
+				"the network namespace's loopback and egress listeners", NULL, 125);
 
 	/* Wait for the plan; EOF means the launcher gave up (a refusal): leave quietly. */
 	char go;
@@ -443,7 +449,7 @@ static void handle_free(struct sbx_handle *h)
 	free(h);
 }
 
-int sbx_start(char *const *argv, struct sbx_handle **ret)
+int sbx_start(char *const *argv, bool net, struct sbx_handle **ret)
 {
 	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
 				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
@@ -454,6 +460,7 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 		return -ENOMEM;
 	h->report_rd = h->go_wr = h->sup_rd = -1;
 	h->c.argv = argv;
+	h->c.net = net;
 	h->c.uid = getuid();
 	h->c.gid = getgid();
 	sigemptyset(&h->fwd);
@@ -499,10 +506,16 @@ int sbx_start(char *const *argv, struct sbx_handle **ret)
 	fflush(NULL);
 	h->t_clone = now_ms();
 
-	/* NEWIPC: host SysV shared memory, semaphores and message queues stay out of reach. */
-	pid_t pid = (pid_t)syscall(
-		SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD,
-		NULL, NULL, NULL, NULL);
+	/*
+	 * NEWIPC: host SysV shared memory, semaphores and message queues stay
+	 * out of reach. NEWNET (allow_net): loopback only; the egress outside
+	 * is the one way out, and abstract unix sockets of the host (they
+	 * belong to its network namespace) are out of reach too.
+	 */
+	pid_t pid = (pid_t)syscall(SYS_clone,
+				   CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+					   (net ? CLONE_NEWNET : 0) | SIGCHLD,
+				   NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(report[0]);
 		close(go[1]);
@@ -539,11 +552,11 @@ void sbx_abort(struct sbx_handle *h)
 }
 
 /* The filter, built here and copied into the arena for CMD to install. */
-static int arena_filter(struct arena *a)
+static int arena_filter(struct arena *a, bool net)
 {
 	struct sock_filter *prog = NULL;
 	size_t len = 0;
-	int r = sup_filter_build(&prog, &len);
+	int r = sup_filter_build(net, &prog, &len);
 	if (r < 0)
 		return r;
 	struct sock_filter *copy = arena_alloc(a, len * sizeof(*prog));
@@ -589,7 +602,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
-	if ((r = arena_filter(h->c.arena)) < 0) {
+	if ((r = arena_filter(h->c.arena, h->c.net)) < 0) {
 		log_error("cannot build the seccomp filter: %s", strerror(-r));
 		sbx_abort(h);
 		return EXIT_SANDBOX;
@@ -641,6 +654,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	scfg.fast = true;
 	scfg.sandbox_init = h->pid;
 	scfg.shim_fd = sv->shim_fd;
+	scfg.egress = h->c.net ? sv->egress : NULL;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);
@@ -723,6 +737,9 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		/* Fail closed, loudly: whatever CMD returned, its run was not supervised to the end. */
 		if (WIFEXITED(sup_died) && WEXITSTATUS(sup_died) == SUP_EXIT_AUDIT)
 			; /* the audit log failed: run_audit_end() says so */
+		else if (WIFEXITED(sup_died) && WEXITSTATUS(sup_died) == SUP_EXIT_EGRESS)
+			log_error("allow_net's egress (proxy, DNS stub) could not start; the "
+				  "sandbox was stopped");
 		else if (WIFSIGNALED(sup_died))
 			log_error("the seccomp supervisor was killed (signal %d); the sandbox was "
 				  "stopped",

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "launcher/sup_filter.h"
@@ -96,6 +98,12 @@ static const struct sup_syscall table[] = {
 	{ "unlink", SUP_UNLINK, 0, NULL },
 	{ "unlinkat", SUP_UNLINK, 0, NULL },
 	{ "truncate", SUP_TRUNCATE, 0, NULL },
+	/* allow_net only: connections out go through the egress (sup_net.c). */
+	{ "connect", SUP_NET, 0, NULL },
+	{ "sendto", SUP_NET, 0, NULL },
+	{ "sendmsg", SUP_NET, 0, NULL },
+	{ "sendmmsg", SUP_NET, 0, NULL },
+	{ "socket", SUP_NET, 0, NULL },
 };
 
 static int16_t by_nr[SUP_MAX_NR];
@@ -166,9 +174,58 @@ bool sup_clone_denied(uint64_t flags, bool *ret_sharing)
 }
 
 /* The conditional rules: only some calls of these go to the supervisor. */
-static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr)
+static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr, bool net)
 {
 	int r = 0;
+	if (e->kind == SUP_NET && !net)
+		return 0; /* the host's network: nothing to decide */
+	if (strcmp(e->name, "socket") == 0) {
+		/*
+		 * ICMP (ping) and raw IP sockets: refused and recorded. They
+		 * could reach only the sandbox's loopback anyway; the record is
+		 * the point. Netlink's raw sockets (getifaddrs) stay untouched.
+		 */
+		static const struct {
+			int family, type_mask, type, proto;
+		} socks[] = {
+			{ AF_INET, 0xf, SOCK_RAW, -1 },
+			{ AF_INET6, 0xf, SOCK_RAW, -1 },
+			{ AF_INET, 0, 0, IPPROTO_ICMP },
+			{ AF_INET6, 0, 0, IPPROTO_ICMPV6 },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(socks) && r == 0; i++)
+			r = socks[i].proto < 0
+				    ? seccomp_rule_add(
+					      ctx, SCMP_ACT_NOTIFY, nr, 2,
+					      SCMP_A0(SCMP_CMP_EQ, (uint64_t)socks[i].family),
+					      SCMP_A1(SCMP_CMP_MASKED_EQ,
+						      (uint64_t)socks[i].type_mask,
+						      (uint64_t)socks[i].type))
+				    : seccomp_rule_add(
+					      ctx, SCMP_ACT_NOTIFY, nr, 2,
+					      SCMP_A0(SCMP_CMP_EQ, (uint64_t)socks[i].family),
+					      SCMP_A2(SCMP_CMP_EQ, (uint64_t)socks[i].proto));
+		return r;
+	}
+	/*
+	 * TCP Fast Open connects inside a send: always to the supervisor (the
+	 * flags are a register). Besides, sendto only with a destination: a
+	 * connected socket's sends (every TCP write) stay fast.
+	 */
+	if (strcmp(e->name, "sendto") == 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
+		if (r == 0)
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_NOTIFY, nr, 1,
+				SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+		return r;
+	}
+	if (strcmp(e->name, "sendmsg") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+	if (strcmp(e->name, "sendmmsg") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
 	if (strcmp(e->name, "clone") == 0) {
 		/* Any namespace flag, one rule each (MASKED_EQ tests all bits of a mask). */
 		for (size_t i = 0; i < ARRAY_SIZE(ns_flags) && r == 0; i++)
@@ -201,7 +258,7 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 	return 1; /* not conditional */
 }
 
-int sup_filter_build(struct sock_filter **ret_prog, size_t *ret_len)
+int sup_filter_build(bool net, struct sock_filter **ret_prog, size_t *ret_len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0, memfd = -1;
@@ -216,7 +273,7 @@ int sup_filter_build(struct sock_filter **ret_prog, size_t *ret_len)
 		int nr = seccomp_syscall_resolve_name(table[i].name);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		r = add_conditional(ctx, &table[i], nr);
+		r = add_conditional(ctx, &table[i], nr, net);
 		if (r == 1)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (r < 0)

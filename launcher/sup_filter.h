@@ -27,6 +27,7 @@ enum sup_kind {
 	SUP_TRUNCATE, /* truncate */
 	SUP_AIO,      /* io_setup: allowed, and the fast path is off from then on */
 	SUP_VFORK,    /* vfork (and clone with CLONE_VFORK): allowed, its caller noted */
+	SUP_NET,      /* connect, sendto with an address: trapped only under allow_net */
 };
 
 /* USERFAULTFD_IOC_NEW (linux/userfaultfd.h, 6.1): a userfaultfd from /dev/userfaultfd. */
@@ -70,7 +71,7 @@ int sup_filter_init(void);
  * process) followed by libseccomp's code for the table. Returns 0 with a
  * malloc'd program in *@ret_prog (*@ret_len instructions), or -errno.
  */
-int sup_filter_build(struct sock_filter **ret_prog, size_t *ret_len);
+int sup_filter_build(bool net, struct sock_filter **ret_prog, size_t *ret_len);
 
 /** sup_filter_native_arch() - AUDIT_ARCH_* of this build. */
 uint32_t sup_filter_native_arch(void);

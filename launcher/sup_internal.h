@@ -50,7 +50,8 @@ struct sup_req {
 	struct sup *s;
 	struct seccomp_notif *n; /* a copy, owned by the request */
 	const struct sup_syscall *sc;
-	pid_t tid; /* n->pid: the calling thread, in our PID namespace */
+	pid_t tid;	/* n->pid: the calling thread, in our PID namespace */
+	void *job_data; /* a handler's state for the job it hands the call to (sup_net.c) */
 };
 
 /** sup_read_mem() - exactly @len bytes of the target's memory at @addr. 0 or -EFAULT/-ESRCH. */
@@ -151,6 +152,8 @@ void sup_handle_exec(struct sup_req *r);
 /** sup_exec_fast() - on the main thread: answer an exec by the fast path. false: not answered. */
 bool sup_exec_fast(struct sup_req *r);
 void sup_handle_fsop(struct sup_req *r);
+/** sup_handle_net() - connect, sendto (allow_net): answers, and frees @r (sup_net.c). */
+void sup_handle_net(struct sup_req *r);
 
 /**
  * sup_path_verdict() - the deny_read verdict on an object we opened: @fd

@@ -669,13 +669,18 @@ static void do_open(struct sup_req *r, bool may_block)
 		goto fail;
 	}
 
-	/* /dev/fd/N and /dev/std* are symlinks into /proc/self: spell them out. */
+	/*
+	 * /dev/fd/N, /dev/std*, /proc/net and /proc/mounts are symlinks into
+	 * /proc/self, which would name us (outside the sandbox's PID namespace:
+	 * ENOENT): spell them out.
+	 */
 	static const struct {
 		const char *from, *to;
-	} dev_links[] = { { "/dev/fd/", "/proc/self/fd/" },
-			  { "/dev/stdin", "/proc/self/fd/0" },
-			  { "/dev/stdout", "/proc/self/fd/1" },
-			  { "/dev/stderr", "/proc/self/fd/2" } };
+	} dev_links[] = {
+		{ "/dev/fd/", "/proc/self/fd/" },     { "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" }, { "/dev/stderr", "/proc/self/fd/2" },
+		{ "/proc/net", "/proc/self/net" },    { "/proc/mounts", "/proc/self/mounts" }
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
 		size_t l = strlen(dev_links[i].from);
 		if (strncmp(path, dev_links[i].from, l) == 0 &&

@@ -32,6 +32,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "launcher/egress.h"
+#include "launcher/sandbox_net.h"
 #include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
 #include "launcher/sup_shim.h"
@@ -194,7 +196,7 @@ static pid_t ns_pid_of(pid_t host, pid_t *ret_host_ppid)
 static atomic_int messages;
 
 static void tell_user(const char *action, const char *target, const char *rule, const char *origin,
-		      const char *verdict)
+		      const char *verdict, const char *reason)
 {
 	char line[1024];
 	int n = atomic_fetch_add(&messages, 1);
@@ -206,6 +208,10 @@ static void tell_user(const char *action, const char *target, const char *rule, 
 	else if (origin && strcmp(origin, "built-in") == 0)
 		snprintf(line, sizeof(line), "aigate: %s: %s %s (%s)%s", verdict, action, target,
 			 rule ? rule : "", nl);
+	else if (rule && strcmp(rule, "allow_net") == 0)
+		/* Network refusals: the rule is the list as a whole; the reason says what it lacks. */
+		snprintf(line, sizeof(line), "aigate: %s: %s %s: %s (allow_net, %s)%s", verdict,
+			 action, target, reason ? reason : "", origin ? origin : "", nl);
 	else
 		snprintf(line, sizeof(line), "aigate: %s: %s %s (%s \"%s\", %s)%s", verdict, action,
 			 target, strcmp(action, "exec") == 0 ? "deny_exec" : "deny_read",
@@ -289,7 +295,7 @@ void sup_record_event(const struct sup_event *ev)
 	if (!audit_admit(&rec)) {
 		if (ev->tell)
 			tell_user(ev->action, ev->target ? ev->target : "?", ev->rule, ev->origin,
-				  ev->verdict);
+				  ev->verdict, ev->reason);
 		return;
 	}
 	rec.ppid = host_ppid > 0 ? ns_pid_of(host_ppid, NULL) : 0;
@@ -312,7 +318,7 @@ void sup_record_event(const struct sup_event *ev)
 		stop_unrecorded();
 	if (ev->tell) /* a denial of ours: the user hears of it too */
 		tell_user(ev->action, ev->target ? ev->target : (argc ? argv[0] : "?"), ev->rule,
-			  ev->origin, ev->verdict);
+			  ev->origin, ev->verdict, ev->reason);
 }
 
 void sup_record_allowed(pid_t tid, int level, const char *action, const char *syscall,
@@ -497,6 +503,9 @@ static void dispatch(struct sup_req *r)
 	case SUP_VFORK:
 		note_vfork(r);
 		break;
+	case SUP_NET:
+		sup_handle_net(r); /* answers and frees, or hands itself to a job */
+		return;
 	case SUP_AIO:
 		/* Its arguments are registers and a pointer it writes: nothing to judge. */
 		sup_fast_aio_seen();
@@ -516,45 +525,9 @@ static void dispatch(struct sup_req *r)
 	sup_req_free(r);
 }
 
-static int recv_listener(int sock)
-{
-	char c;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
-	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : -ENODATA;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-		return -EPROTO;
-	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	return fd;
-}
-
 int supervisor_send_listener(int sock, int listener)
 {
-	char c = 'L';
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	return sbx_send_fds(sock, 'L', &listener, 1);
 }
 
 /*
@@ -626,9 +599,24 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 		_exit(70);
 	/* A supervisor without the shim's records still decides everything: not fatal. */
 	sup_shim_start(&s);
-	int listener = recv_listener(cfg->sock);
-	if (listener < 0)
-		_exit(listener == -ENODATA ? 0 : 71); /* the sandbox stopped before CMD */
+	int listener = -1, fds[SBX_NET_NFDS];
+	bool egress = false;
+	while (listener < 0) {
+		int tag = sbx_net_recv(cfg->sock, fds);
+		if (tag < 0)
+			_exit(tag == -ENODATA ? 0 : 71); /* the sandbox stopped before CMD */
+		if (tag == 'L') {
+			listener = fds[0];
+		} else if (!cfg->egress || egress ||
+			   egress_start(cfg->egress, fds, cfg->sandbox_init) < 0) {
+			_exit(SUP_EXIT_EGRESS); /* listeners not asked for, twice, or no thread */
+		} else {
+			egress = true;
+		}
+	}
+	/* allow_net without its egress would be no network at all, silently: never. */
+	if (cfg->egress && !egress)
+		_exit(SUP_EXIT_EGRESS);
 	close(cfg->sock);
 	s.listener = listener;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)

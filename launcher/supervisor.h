@@ -17,6 +17,8 @@
 
 #include "policy/blob.h"
 
+struct egress_config;
+
 /* A file hidden at start, by identity: a hard link elsewhere must get the same verdict. */
 struct sup_identity {
 	dev_t dev;
@@ -64,10 +66,17 @@ struct supervisor_config {
 	 */
 	pid_t sandbox_init;
 	int shim_fd; /* the shim's audit socket, receiving end (-1: none); sup_shim.c */
+	/*
+	 * allow_net: the egress's settings. init sends its listeners on @sock
+	 * before CMD sends the filter's; the supervisor serves them (egress.h).
+	 */
+	const struct egress_config *egress;
 };
 
 /* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */
 #define SUP_EXIT_AUDIT 75
+/* ... when allow_net's egress could not start (its listeners missing, no thread). */
+#define SUP_EXIT_EGRESS 76
 
 /** sup_identity_sort() - sort @ids for the supervisor's binary search; drops duplicates. */
 size_t sup_identity_sort(struct sup_identity *ids, size_t n);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy/blob.h"
+#include "policy/policy_internal.h"
 #include "policy/util.h"
 
 /* Model lists in blob order. */
@@ -116,6 +117,8 @@ int policy_compile(const struct policy *p, const char *home, const char *root, v
 	h->version = POLICY_BLOB_VERSION;
 	h->size = (uint32_t)bd.size;
 	h->flags = p->allow_net.present ? POLICY_BLOB_F_ALLOW_NET_SET : 0;
+	if (p->allow_private_addresses.present && p->allow_private_addresses.value)
+		h->flags |= POLICY_BLOB_F_ALLOW_PRIVATE;
 	h->home_off = add_cstr(&bd, nhome);
 	h->root_off = add_cstr(&bd, nroot);
 	h->max_memory = p->max_memory.present ? p->max_memory.value : 0;
@@ -295,7 +298,7 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 		if (n < 0 || strcmp(norm, p) != 0)
 			return -EBADMSG;
 	}
-	if (h->flags & ~POLICY_BLOB_F_ALLOW_NET_SET)
+	if (h->flags & ~(POLICY_BLOB_F_ALLOW_NET_SET | POLICY_BLOB_F_ALLOW_PRIVATE))
 		return -EBADMSG;
 	for (int l = 0; l < POLICY_BLOB_NLISTS; l++) {
 		for (uint32_t i = 0; i < h->lists[l].count; i++) {
@@ -313,6 +316,13 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 				     pathmatch_glob_validate(g, r->glob_len, &off, &why) < 0) ||
 				    (r->anchor == PATHMATCH_BASENAME && strchr(g, '/')) ||
 				    (!r->glob_len && r->anchor != PATHMATCH_HOME))
+					return -EBADMSG;
+			} else if (l == POLICY_BLOB_ALLOW_NET) {
+				/* policy_blob_match_net() reads rules as the loader checked them. */
+				struct policy_net_rule nr;
+				const char *why, *bad;
+				if (policy_net_rule_parse(policy_blob_str(&b, r->text_off), &nr,
+							  &why, &bad) < 0)
 					return -EBADMSG;
 			} else if (l == POLICY_BLOB_DENY_EXEC) {
 				for (uint32_t w = 0; w < r->glob_len; w++) {

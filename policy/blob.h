@@ -38,6 +38,7 @@ enum policy_blob_list {
 
 /* Header flags. */
 #define POLICY_BLOB_F_ALLOW_NET_SET (1u << 0) /* allow_net present: the network is restricted */
+#define POLICY_BLOB_F_ALLOW_PRIVATE (1u << 1) /* allow_private_addresses: true (global only) */
 
 struct policy_blob_section {
 	uint32_t off;
@@ -163,6 +164,30 @@ int policy_blob_match_exec(const struct policy_blob *b, const char *const *argv,
 int policy_blob_match_exec_env(const struct policy_blob *b, const char *const *argv, size_t argc,
 			       const char *const *envp, struct argvmatch_scratch *scratch,
 			       struct argvmatch_invocation *ret_inv);
+
+/**
+ * policy_blob_match_net() - the first allow_net rule that admits @host on
+ * @port. @host: a name in any case, with or without one trailing dot, or an
+ * IPv4/IPv6 literal (no brackets); an IPv4-mapped IPv6 address is judged as
+ * the IPv4 address inside, other IPv6 addresses match no rule. An entry
+ * without a port admits ports 80 and 443; "name:port" admits that port
+ * only; "*.example.com" admits every name strictly below example.com
+ * (a.example.com, a.b.example.com) but not example.com itself; an exact
+ * name or IPv4 address admits only itself. Names compare ASCII
+ * case-insensitively. @port 0 means "any port" (the DNS stub asks whether
+ * a name can be reached at all).
+ *
+ * Returns the rule's index in POLICY_BLOB_ALLOW_NET, or -1: also for an
+ * empty, overlong (over 253 bytes without the dot) or invalid @host, and
+ * for a name whose last label is a number but that is not a dotted-quad
+ * address ("127.1", "0x7f.0.0.1", "010.0.0.1": a resolver may read them as
+ * addresses). -1 says nothing about whether allow_net is set: without
+ * POLICY_BLOB_F_ALLOW_NET_SET the sandbox has the host network and there
+ * is nothing to ask. Whether the address a name resolves to may be reached
+ * (allow_private_addresses) is the caller's to judge. Pure, allocation-free
+ * and locale-independent.
+ */
+int policy_blob_match_net(const struct policy_blob *b, const char *host, uint16_t port);
 
 /** policy_blob_origin() - "file:line" of rule @r into @buf. */
 void policy_blob_origin(const struct policy_blob *b, const struct policy_blob_rule *r, char *buf,

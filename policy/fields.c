@@ -79,57 +79,25 @@ static int validate_exec_rule(const char *v, char *reason, size_t rsz)
 }
 
 /*
- * Domain names: optional "*." wildcard, LDH labels, optional ":port".
- * Strict syntax here means the egress proxy never has to guess what a rule
- * meant (a stray "http://" or path would otherwise silently match nothing).
+ * allow_net rules: a name, "*.name" (every name below it) or an IPv4
+ * address, each with an optional ":port" (netmatch.c). Strict syntax here
+ * means the egress never has to guess what a rule meant (a stray "http://"
+ * or path would otherwise silently match nothing).
  */
 static int validate_domain(const char *v, char *reason, size_t rsz)
 {
-	const char *p = v, *colon = strchr(v, ':');
-	size_t host_len = colon ? (size_t)(colon - v) : strlen(v);
-	size_t label = 0;
+	struct policy_net_rule rule;
+	const char *why, *bad;
 
-	if (strchr(v, '/'))
+	if (policy_net_rule_parse(v, &rule, &why, &bad) == 0)
+		return 0;
+	if (bad)
 		return policy_reasonf(
 			reason, rsz,
-			"invalid domain '%s': write a bare name such as api.github.com, "
-			"no scheme or path",
-			v);
-	if (host_len == 0 || host_len > 253)
-		return policy_reasonf(reason, rsz, "invalid domain '%s': empty or too long", v);
-	if (strncmp(p, "*.", 2) == 0) {
-		p += 2;
-		host_len -= 2;
-		if (host_len == 0)
-			return policy_reasonf(reason, rsz,
-					      "invalid domain '%s': nothing after '*.'", v);
-	}
-	for (size_t i = 0; i < host_len; i++) {
-		char c = p[i];
-		if (c == '.') {
-			if (label == 0)
-				return policy_reasonf(reason, rsz,
-						      "invalid domain '%s': empty label", v);
-			label = 0;
-			continue;
-		}
-		if (!(is_lower(c) || is_upper(c) || is_digit(c) || c == '-'))
-			return policy_reasonf(reason, rsz,
-					      "invalid domain '%s': unexpected '%c' (write a bare "
-					      "name such as api.github.com, no scheme or path)",
-					      v, c);
-		if (++label > 63)
-			return policy_reasonf(reason, rsz,
-					      "invalid domain '%s': label over 63 bytes", v);
-	}
-	if (label == 0)
-		return policy_reasonf(reason, rsz, "invalid domain '%s': ends with '.'", v);
-	if (colon) {
-		uint64_t port;
-		if (policy_parse_uint(colon + 1, &port) < 0 || port == 0 || port > 65535)
-			return policy_reasonf(reason, rsz, "invalid domain '%s': bad port", v);
-	}
-	return 0;
+			"invalid domain '%s': unexpected '%c' (write a bare name such "
+			"as api.github.com, no scheme or path)",
+			v, *bad);
+	return policy_reasonf(reason, rsz, "invalid domain '%s': %s", v, why);
 }
 
 /* Environment variable names, with '*' and '?' allowed as wildcards. */
@@ -322,6 +290,14 @@ const struct policy_field policy_fields[] = {
 	  .merge = FM_NET,
 	  .validate = validate_domain,
 	  .extend_name = "allow_net" },
+	/*
+	 * Global only: a cloned repository must not open the sandbox's way to
+	 * the metadata service, the host's loopback or the LAN.
+	 */
+	{ .name = "allow_private_addresses",
+	  .kind = FK_BOOL,
+	  .offset = offsetof(struct policy, allow_private_addresses),
+	  .merge = FM_GLOBAL_ONLY },
 	{ .name = "allow_write",
 	  .kind = FK_LIST,
 	  .offset = offsetof(struct policy, allow_write),

@@ -122,6 +122,9 @@ static int parse_bool(struct loader *ld, const yaml_node_t *n, const char *what,
 	static const char *const no[] = { "false", "False", "FALSE", "no", "No",
 					  "NO",	   "off",   "Off",   "OFF" };
 	const char *v;
+	if (n->type != YAML_SCALAR_NODE)
+		return fail_at(ld, n, -EINVAL, "%s must be true or false, not %s", what,
+			       node_kind(n));
 	int r = scalar_string(ld, n, what, &v);
 	if (r < 0)
 		return r;
@@ -135,6 +138,8 @@ static int parse_bool(struct loader *ld, const yaml_node_t *n, const char *what,
 			return 0;
 		}
 	}
+	if (!*v)
+		return fail_at(ld, n, -EINVAL, "%s must be true or false, not nothing", what);
 	return fail_at(ld, n, -EINVAL, "%s must be true or false, not '%s'", what, v);
 }
 
@@ -223,6 +228,17 @@ static int load_string(struct loader *ld, const struct policy_field *f, const ya
 		return fail_at(ld, n, -ENOMEM, "out of memory");
 	s->present = true;
 	s->origin = origin_of(ld, n);
+	return 0;
+}
+
+static int load_bool(struct loader *ld, const struct policy_field *f, const yaml_node_t *n,
+		     struct policy_bool *b)
+{
+	int r = parse_bool(ld, n, f->name, &b->value);
+	if (r < 0)
+		return r;
+	b->present = true;
+	b->origin = origin_of(ld, n);
 	return 0;
 }
 
@@ -435,6 +451,9 @@ static int load_mapping(struct loader *ld, const yaml_node_t *n, const struct po
 		}
 		case FK_MASK_PATTERNS:
 			r = load_mask_patterns(ld, v, at);
+			break;
+		case FK_BOOL:
+			r = load_bool(ld, f, v, at);
 			break;
 		default:
 			r = fail_at(ld, v, -EINVAL, "internal: unhandled field kind");

@@ -163,6 +163,7 @@ static int merge_fields(struct merger *m, const struct policy_field *table)
 		} else if (f->merge == FM_GLOBAL_ONLY) {
 			const struct policy_string *ps = pat;
 			const struct policy_list *pl = pat;
+			const struct policy_bool *pb = pat, *gb = gat;
 			if (f->kind == FK_STRING && ps->present &&
 			    !util_streq(ps->value, ((struct policy_string *)gat)->value))
 				warn_at(m, ps->origin,
@@ -170,6 +171,11 @@ static int merge_fields(struct merger *m, const struct policy_field *table)
 					f->name);
 			else if (f->kind == FK_LIST && pl->present)
 				warn_at(m, pl->origin,
+					"%s can only be set in the global config; ignored",
+					f->name);
+			/* Silent only when it restates the global value (unset is false). */
+			else if (f->kind == FK_BOOL && pb->present && pb->value != gb->value)
+				warn_at(m, pb->origin,
 					"%s can only be set in the global config; ignored",
 					f->name);
 		} else if (f->kind == FK_LIST && f->merge == FM_NET) {

@@ -46,6 +46,7 @@ static void fields_free(struct policy *p, const struct policy_field *table)
 			break;
 		case FK_SIZE:
 		case FK_UINT:
+		case FK_BOOL:
 		default:
 			break;
 		}

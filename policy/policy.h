@@ -74,6 +74,12 @@ struct policy_number {
 	struct policy_origin origin;
 };
 
+struct policy_bool {
+	bool value;
+	bool present;
+	struct policy_origin origin;
+};
+
 struct policy_mask_pattern {
 	char *name; /* optional label used in audit records; defaults to "pattern N" */
 	char *regex;
@@ -103,6 +109,7 @@ struct policy {
 	struct policy_list deny_read;
 	struct policy_list deny_exec;
 	struct policy_list allow_net;
+	struct policy_bool allow_private_addresses; /* global file only: see blob.h */
 	struct policy_list allow_write;
 	struct policy_list pass_env;
 	struct policy_list deny_env;

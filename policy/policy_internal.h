@@ -17,6 +17,7 @@ enum field_kind {
 	FK_UINT,	  /* struct policy_number, within [min, max] */
 	FK_MAP,		  /* a nested mapping described by children */
 	FK_MASK_PATTERNS, /* struct policy_mask_patterns */
+	FK_BOOL,	  /* struct policy_bool */
 };
 
 /* How the project file combines with the global one (policy_merge_project()). */
@@ -54,6 +55,27 @@ int policy_reasonf(char *buf, size_t bufsz, const char *fmt, ...)
 int policy_parse_size(const char *s, uint64_t *ret);
 /* Decimal unsigned. Returns 0 or -EINVAL / -ERANGE. */
 int policy_parse_uint(const char *s, uint64_t *ret);
+
+/*
+ * One allow_net rule, taken apart (netmatch.c). @host points into the rule
+ * text and is not NUL-terminated at host_len.
+ */
+struct policy_net_rule {
+	const char *host; /* without a leading "*." and a trailing ":port" */
+	size_t host_len;
+	uint16_t port; /* 0: none written, the rule admits 80 and 443 */
+	bool wildcard; /* "*.host": names strictly below host */
+	bool ipv4;     /* host is a dotted-quad IPv4 literal */
+};
+
+/*
+ * policy_net_rule_parse() - check allow_net rule @text and take it apart.
+ * Returns 0, or -EINVAL with a static reason in *@ret_why and, when the
+ * problem is one unexpected byte, its address in *@ret_bad (else NULL).
+ * Pure and allocation-free: the blob reader calls it in the shim too.
+ */
+int policy_net_rule_parse(const char *text, struct policy_net_rule *ret, const char **ret_why,
+			  const char **ret_bad);
 
 /* Find a field by dotted name. */
 const struct policy_field *policy_field_lookup(const char *dotted);

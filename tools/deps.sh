@@ -8,9 +8,11 @@ set -euo pipefail
 # (setpriv, to run the sandbox as an unprivileged user), passwd (useradd).
 # Tests only, never needed by aigate: python3-jsonschema (every audit record
 # the integration tests produce is checked against docs/audit.schema.json).
+# allow_net tests: dnsmasq-base (a real DNS server on loopback), curl.
 # make check: clang-format, cppcheck.
 PKGS=(build-essential pkg-config libyaml-dev libseccomp-dev libpcre2-dev libcriterion-dev
-      git python3 python3-jsonschema util-linux passwd clang-format cppcheck)
+      git python3 python3-jsonschema util-linux passwd clang-format cppcheck
+      dnsmasq-base curl iputils-ping)
 
 missing=()
 for p in "${PKGS[@]}"; do

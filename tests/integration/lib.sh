@@ -129,9 +129,10 @@ write_cfg() {
 }
 
 # write_cfg_enforceable — the global config: the default policy minus what
-# this build cannot enforce and so refuses to run without (exit 125):
-# allow_net (the network egress) and resource_limits. Those lines become
-# comments, so every line keeps its number.
+# this build cannot enforce and so refuses to run without (exit 125),
+# resource_limits, and minus allow_net, so that suites about other layers
+# keep the host's network (test_net.sh tests allow_net). Those lines
+# become comments, so every line keeps its number.
 write_cfg_enforceable() {
 	sed -e 's/^allow_net:/#&/' -e 's/^  - "api\.\(anthropic\|openai\|github\)\.com"/#&/' \
 		-e 's/^resource_limits:/#&/' -e 's/^  max_/#&/' \

@@ -5,14 +5,13 @@
 # command line's own handling (pre-check, statuses, options). What the
 # sandbox enforces inside is test_sandbox.sh.
 
-# default_gaps LEVEL — the lines for the default policy's allow_net and
-# resource_limits, which this build cannot enforce either (they come first).
+# default_gaps LEVEL — the line for the default policy's resource_limits,
+# which this build cannot enforce (it comes first).
 default_gaps() {
-	printf 'aigate: %s: allow_net (3 domains) cannot be enforced in this build (it needs the network egress, not in this build yet)\n' "$1"
 	printf 'aigate: %s: resource_limits cannot be enforced in this build (it needs the resource-limit enforcement, not in this build yet)' "$1"
 }
 
-# The default policy's allow_net and resource_limits are not enforced by
+# The default policy's resource_limits are not enforced by
 # this build: without --allow-degraded run refuses, naming each and the way
 # out, and runs nothing. Subcommand rules ("kubectl delete") are enforced by
 # the supervisor and are no reason to refuse.

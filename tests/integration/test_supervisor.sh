@@ -941,3 +941,15 @@ test_supervisor_root_launcher_no_dac_override() {
 	assert_stderr_contains "cat: theirs.txt: Permission denied"
 	assert_stderr_contains "cat: $STABLE/theirs.txt: Permission denied"
 }
+
+# /proc/net and /proc/mounts are symlinks to self/…: the supervisor, which
+# opens for the caller from outside its PID namespace, must read them as
+# the caller's (they said ENOENT before; df and netstat read them).
+test_supervisor_proc_self_links() {
+	sup_setup
+	ag_sup sh -c 'head -n1 /proc/net/dev; head -n1 /proc/mounts | cut -d" " -f2'
+	assert_status 0
+	assert_stdout_contains "Inter-|"
+	assert_stdout_contains "/"
+	assert_stderr_empty
+}

@@ -237,5 +237,29 @@ Test(blob, masks_and_limits)
 	cr_expect_eq(b.hdr->max_memory, 512ull << 20);
 	cr_expect_eq(b.hdr->max_pids, 0);
 	cr_expect_not(b.hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET, "no allow_net: host network");
+	cr_expect_not(b.hdr->flags & POLICY_BLOB_F_ALLOW_PRIVATE);
 	free(data);
+}
+
+Test(blob, allow_private_addresses_flag)
+{
+	static const struct {
+		const char *yaml;
+		bool want;
+	} cases[] = {
+		{ "allow_net: [localhost]\nallow_private_addresses: true\n", true },
+		{ "allow_net: [localhost]\nallow_private_addresses: false\n", false },
+		{ "allow_net: [localhost]\n", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t size;
+		struct policy_blob b;
+		void *data = compile_yaml(cases[i].yaml, &size);
+		cr_assert_eq(policy_blob_open(data, size, &b), 0, "%zu: the flag is a known one",
+			     i);
+		cr_expect_eq(!!(b.hdr->flags & POLICY_BLOB_F_ALLOW_PRIVATE), cases[i].want, "%zu",
+			     i);
+		cr_expect(b.hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET, "%zu", i);
+		free(data);
+	}
 }

@@ -93,6 +93,29 @@ ParameterizedTestParameters(load, rejects)
 		  "invalid audit.path" },
 		{ "audit unknown key", "audit:\n  colour: red\n", 2, 3, "unknown key 'colour'" },
 		{ "audit list", "audit: [a]\n", 1, 8, "expected a mapping in audit" },
+		{ "allow_net star", "allow_net:\n  - \"*\"\n", 2, 5,
+		  "'*' alone would admit every host" },
+		{ "allow_net ipv6", "allow_net:\n  - \"2001:db8::1\"\n", 2, 5,
+		  "IPv6 literals are not supported in allow_net yet; use a name" },
+		{ "allow_net bracketed ipv6", "allow_net: [\"[::1]:443\"]\n", 1, 13,
+		  "IPv6 literals are not supported" },
+		{ "allow_net port 0", "allow_net:\n  - \"a.b:0\"\n", 2, 5, "bad port" },
+		{ "allow_net port sign", "allow_net:\n  - \"a.b:+443\"\n", 2, 5, "bad port" },
+		{ "allow_net trailing dot", "allow_net:\n  - a.b.\n", 2, 5, "ends with '.'" },
+		{ "allow_net inner star", "allow_net:\n  - \"a.*.b\"\n", 2, 5,
+		  "'*' may only start a rule" },
+		{ "allow_net short ipv4", "allow_net:\n  - \"127.1\"\n", 2, 5,
+		  "nor an IPv4 address" },
+		{ "allow_net star ipv4", "allow_net:\n  - \"*.10.1.2.3\"\n", 2, 5,
+		  "cannot precede an IPv4 address" },
+		{ "private bad value", "allow_private_addresses: maybe\n", 1, 26,
+		  "allow_private_addresses must be true or false, not 'maybe'" },
+		{ "private empty", "deny_read: []\nallow_private_addresses:\n", 2, 25,
+		  "allow_private_addresses must be true or false, not nothing" },
+		{ "private list", "allow_private_addresses: [true]\n", 1, 26,
+		  "allow_private_addresses must be true or false, not a list" },
+		{ "private typo", "allow_private_address: true\n", 1, 1,
+		  "did you mean 'allow_private_addresses'" },
 	};
 	return cr_make_param_array(struct bad_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -284,4 +307,50 @@ Test(load, validate_value_api)
 	cr_expect_lt(policy_validate_value("nope", "x", why, sizeof(why)), 0);
 	cr_expect(policy_field_known("resource_limits.max_pids"));
 	cr_expect_not(policy_field_known("resource_limits.nope"));
+	cr_expect_eq(policy_validate_value("allow_net", "10.1.2.3", why, sizeof(why)), 0);
+	cr_expect_eq(policy_validate_value("allow_net", "10.1.2.3:5432", why, sizeof(why)), 0);
+	cr_expect_eq(policy_validate_value("allow_net", "Api.GitHub.com", why, sizeof(why)), 0);
+	cr_expect_lt(policy_validate_value("allow_net", "*", why, sizeof(why)), 0);
+	cr_expect_lt(policy_validate_value("allow_net", "::1", why, sizeof(why)), 0);
+	cr_expect(strstr(why, "IPv6") != NULL, "%s", why);
+	cr_expect(policy_field_known("allow_private_addresses"));
+}
+
+struct bool_case {
+	char text[16];
+	bool want;
+};
+
+ParameterizedTestParameters(load, allow_private_addresses)
+{
+	static struct bool_case cases[] = {
+		{ "true", true },     { "false", false }, { "yes", true }, { "no", false },
+		{ "True", true },     { "FALSE", false }, { "on", true },  { "off", false },
+		{ "\"true\"", true }, { "'no'", false },
+	};
+	return cr_make_param_array(struct bool_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bool_case *c, load, allow_private_addresses)
+{
+	char yaml[96];
+	snprintf(yaml, sizeof(yaml), "deny_read: []\nallow_private_addresses: %s\n", c->text);
+	struct policy *p = load_ok(yaml);
+	cr_expect(p->allow_private_addresses.present, "%s", c->text);
+	cr_expect_eq(p->allow_private_addresses.value, c->want, "%s", c->text);
+	cr_expect_eq(p->allow_private_addresses.origin.line, 2);
+	cr_expect_eq(p->allow_private_addresses.origin.col, 26);
+	policy_free(p);
+}
+
+Test(load, allow_private_addresses_defaults_to_false)
+{
+	size_t len;
+	struct policy *p = load_ok("allow_net: [api.github.com]\n");
+	cr_expect_not(p->allow_private_addresses.present);
+	cr_expect_not(p->allow_private_addresses.value);
+	policy_free(p);
+	p = load_ok(policy_default_yaml(&len));
+	cr_expect_not(p->allow_private_addresses.value, "the default policy keeps it off");
+	policy_free(p);
 }

@@ -136,6 +136,29 @@ Test(merge, audit_is_global_only)
 	policy_free(m.p);
 }
 
+/* A cloned project must not open the way to the metadata service, loopback or the LAN. */
+Test(merge, allow_private_addresses_is_global_only)
+{
+	struct merged m;
+	merge("allow_net: [api.github.com]\n", "deny_read: []\nallow_private_addresses: true\n",
+	      &m);
+	cr_expect_not(m.p->allow_private_addresses.value, "the project cannot turn it on");
+	cr_expect_not(m.p->allow_private_addresses.present);
+	cr_expect(warned(&m, "allow_private_addresses can only be set in the global config", 2));
+	policy_free(m.p);
+
+	merge("allow_private_addresses: yes\n", "allow_private_addresses: no\n", &m);
+	cr_expect(m.p->allow_private_addresses.value, "nor turn it off: the global file decides");
+	cr_expect(warned(&m, "global config", 1));
+	policy_free(m.p);
+
+	/* Restating the global value changes nothing and is not worth a warning. */
+	merge("allow_private_addresses: true\n", "allow_private_addresses: true\n", &m);
+	cr_expect(m.p->allow_private_addresses.value);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
 Test(merge, masks_and_exec_rules_union)
 {
 	struct merged m;

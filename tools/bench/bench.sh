@@ -70,4 +70,7 @@ echo
 BUILD="$BUILD" "$ROOT/tools/bench/bench_supervisor.sh"
 echo
 BUILD="$BUILD" "$ROOT/tools/bench/bench_shim.sh"
+echo
+# Issue 7: allow_net's egress, against direct and bubblewrap on the host network.
+BUILD="$BUILD" "$ROOT/tools/bench/bench_net.sh"
 } 2>&1 | tee "$ROOT/$OUT/results.txt"
