@@ -78,7 +78,7 @@ help:
 	@echo "make test       build and run every test (unit + integration)"
 	@echo "make check      clang-format check, cppcheck, and the test suite under ASan+UBSan"
 	@echo "make bench      side-by-side benchmarks (installs bubblewrap for comparison when root)"
-	@echo "make fuzz       run the YAML loader fuzz target for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz       run the fuzz targets (YAML loader, egress parsers) for FUZZ_SECONDS (default 60)"
 	@echo "make deps       install the Debian packages (as root) or print the apt command"
 	@echo "make install    PREFIX=/usr/local DESTDIR=..."
 
@@ -153,7 +153,7 @@ $(SHIM_HARNESS): $(BUILD)/obj/tools/shim_harness.o $(SHIM_HARNESS_LAUNCHER_OBJ) 
 
 # The launcher's pure parts the unit tests reach (no namespaces, no main()).
 UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
-	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni)
+	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream)
 
 # The shim's pure parts (no hooks, no platform calls).
 UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide)

@@ -412,6 +412,14 @@ static void fill_record(struct audit_buf *b, const void *ctx)
 	audit_put_field(b, "reason", rec->reason);
 	if (rec->suppressed)
 		audit_put_num(b, "suppressed", (long long)rec->suppressed);
+	audit_put_field(b, "stream", rec->stream);
+	if (rec->count)
+		audit_put_num(b, "count", (long long)rec->count);
+}
+
+int audit_write_unlimited(struct audit_record *rec)
+{
+	return audit_emit(rec->action, rec->enforcer, fill_record, rec);
 }
 
 int audit_write(struct audit_record *rec)

@@ -43,6 +43,8 @@ struct audit_record {
 	const char *exe;
 	const char *const *argv; /* NULL-terminated, or NULL */
 	const char *cwd;
+	const char *stream;  /* mask records: "stdout", "stderr" (the terminal is "stdout") */
+	unsigned long count; /* mask records: occurrences masked */
 	/* Filled by audit_admit(): */
 	bool admitted;		  /* the rate limiter has let it through */
 	unsigned long suppressed; /* drops of the same (rule, pid) reported by this record */
@@ -121,5 +123,12 @@ int audit_session_end(int exit_status, int cmd_status);
 
 /** audit_errno_name() - "EACCES" for EACCES; "E<number>" for unknown ones. */
 const char *audit_errno_name(int err, char buf[16]);
+
+/**
+ * audit_write_unlimited() - write @rec without the rate limiter and without
+ * counting it as a denial: for the few summary records of a run (mask
+ * counts, one per pattern and stream, at the end). 0 or -errno.
+ */
+int audit_write_unlimited(struct audit_record *rec);
 
 #endif

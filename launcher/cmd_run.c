@@ -27,6 +27,8 @@
 #include "launcher/config.h"
 #include "launcher/features.h"
 #include "launcher/log.h"
+#include "launcher/mask_stream.h"
+#include "launcher/mask_values.h"
 #include "launcher/policy_memfd.h"
 #include "launcher/run_audit.h"
 #include "launcher/sandbox.h"
@@ -224,6 +226,50 @@ static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2
 	return r < 0 ? r : shim_env_setup(plan, path, policy_fd, shim_sock[1]);
 }
 
+/* mask_stdout is on when the policy names a preset or a pattern. */
+static bool masking(const struct policy_blob *b)
+{
+	return policy_blob_count(b, POLICY_BLOB_MASK_PRESETS) || b->hdr->masks.count;
+}
+
+/*
+ * The masks for this run: the policy's, plus the values of the files the
+ * plan hides for deny_read (read here, outside the sandbox), so that a
+ * secret the agent got another way is masked literally. 0 and *@ret, or
+ * -errno (said).
+ */
+static int plan_masks(const struct sbx_plan *plan, const struct policy_blob *b,
+		      struct mask_set **ret)
+{
+	const char **paths = calloc(plan->n + 1, sizeof(*paths));
+	char **values = NULL, err[512] = "";
+	size_t npaths = 0, skipped = 0, nvalues = 0;
+	int r;
+	if (!paths)
+		return -ENOMEM;
+	for (size_t i = 0; policy_blob_mask_denied_values(b) && i < plan->n; i++)
+		if (plan->ops[i].kind == SBX_HIDE_FILE &&
+		    strncmp(plan->ops[i].why, "deny_read ", 10) == 0)
+			paths[npaths++] = plan->ops[i].path;
+	if (npaths && (r = mask_values_read(paths, npaths, &values, &skipped)) < 0) {
+		free(paths);
+		log_error("mask_stdout: cannot read the hidden files' values: %s", strerror(-r));
+		return r;
+	}
+	free(paths);
+	if (skipped)
+		log_debug("mask_stdout: %zu hidden files not read for values (not regular, too "
+			  "large or unreadable)",
+			  skipped);
+	while (values && values[nvalues])
+		nvalues++;
+	r = mask_set_build(b, (const char *const *)values, nvalues, ret, err, sizeof(err));
+	mask_values_free(values);
+	if (r < 0)
+		log_error("mask_stdout: %s", err[0] ? err : strerror(-r));
+	return r;
+}
+
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
 			 struct run_audit *ra, double t0, double t1, int policy_fd,
@@ -284,7 +330,18 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 	struct sbx_supervision sv = {
 		.blob = b, .audit_fd = ra->cfg.fd, .shim_fd = shim_sock[0], .egress = egress
 	};
+	struct mask_set *mask = NULL;
+	if (masking(b)) {
+		if (plan_masks(&plan, b, &mask) < 0) {
+			sbx_abort(h);
+			sbx_plan_free(&plan);
+			return EXIT_SANDBOX;
+		}
+		sv.mask = mask;
+		sv.mask_delay_ms = policy_blob_mask_delay_ms(b);
+	}
 	r = sbx_commit(h, &plan, &sv);
+	mask_set_free(mask);
 	sbx_plan_free(&plan);
 	return r;
 }
@@ -364,7 +421,7 @@ int cmd_run(int argc, char **argv)
 	int shim_sock[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, shim_sock) < 0)
 		shim_sock[0] = shim_sock[1] = -1;
-	int started = sbx_start(cmd, net, &h);
+	int started = sbx_start(cmd, net, masking(&b), &h);
 	if (started == -ECANCELED) {
 		close(fd);
 		return run_audit_end(&ra, EXIT_SANDBOX, false);

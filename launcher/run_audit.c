@@ -178,7 +178,8 @@ int run_audit_end(struct run_audit *ra, int status, bool fail_on_violation)
 	if (audit_failed(NULL)) {
 		stopped_message();
 		exit_status = EXIT_SANDBOX;
-	} else if (exit_status == EXIT_VIOLATION) {
+	} else if (exit_status == EXIT_VIOLATION && exit_status != status) {
+		/* Ours, not CMD's own exit status 3. */
 		log_error("--fail-on-violation: the command succeeded, but %lu action%s denied "
 			  "(see the audit trail%s%s)",
 			  t.denied, t.denied == 1 ? " was" : "s were", ra->file[0] ? ": " : "",

@@ -18,6 +18,7 @@
 
 #include "launcher/log.h"
 #include "launcher/run_loop.h"
+#include "launcher/run_mask.h"
 #include "policy/util.h"
 
 /* glibc >= 2.36 has P_PIDFD in its idtype_t enum (not as a macro). */
@@ -31,7 +32,12 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-#define RUN_RELAY_BUF	     (64 * 1024) /* per direction */
+#define RUN_RELAY_BUF (64 * 1024) /* per direction */
+/*
+ * Masked output can outgrow what was read: "***" for a one-byte custom
+ * match, plus everything held until then (MASK_HOLD_MAX). Bounded anyway.
+ */
+#define RUN_MASKED_BUF	     (1024 * 1024)
 #define RUN_DRAIN_MAX_BYTES  (1024 * 1024)
 #define RUN_DRAIN_TIMEOUT_MS 1000
 
@@ -256,6 +262,11 @@ int run_pty_child_setup(const struct run_pty *pty)
 	return 0;
 }
 
+unsigned run_pty_fds(const struct run_pty *pty)
+{
+	return pty ? pty->std_ttys : 0;
+}
+
 void run_pty_parent_after_fork(struct run_pty *pty)
 {
 	/* Only CMD may hold the slave: the master reads EIO once CMD's side is gone. */
@@ -367,14 +378,32 @@ struct loop {
 	const struct run_loop_args *args;
 	struct run_pty *pty;
 	int sfd;
-	struct relay in;  /* the user's keystrokes -> master */
-	struct relay out; /* master -> the user's terminal */
-	bool in_open;	  /* still reading keystrokes */
-	bool master_open; /* CMD's side of the pty still exists */
-	bool out_open;	  /* still writing CMD's output (else it is read and dropped) */
-	bool raw;	  /* the relay has the keyboard: the user's terminal is raw */
-	int sup_pidfd;	  /* the supervisor, until it exits (-1 after) */
+	struct relay in;       /* the user's keystrokes -> master */
+	struct relay out;      /* master -> the user's terminal */
+	bool in_open;	       /* still reading keystrokes */
+	bool master_open;      /* CMD's side of the pty still exists */
+	bool out_open;	       /* still writing CMD's output (else it is read and dropped) */
+	bool raw;	       /* the relay has the keyboard: the user's terminal is raw */
+	int sup_pidfd;	       /* the supervisor, until it exits (-1 after) */
+	struct run_mask *mask; /* mask_stdout, or NULL */
+	size_t out_cap;	       /* l->out.buf's size */
 };
+
+/* mask_stdout's output for the terminal: appended to what is waiting to be written. */
+static int relay_append(void *ctx, const uint8_t *data, size_t len)
+{
+	struct loop *l = ctx;
+	if (l->out.off) {
+		memmove(l->out.buf, l->out.buf + l->out.off, l->out.len - l->out.off);
+		l->out.len -= l->out.off;
+		l->out.off = 0;
+	}
+	if (len > l->out_cap - l->out.len)
+		return -ENOBUFS; /* cannot happen within the bounds above; dropped, never unmasked */
+	memcpy(l->out.buf + l->out.len, data, len);
+	l->out.len += len;
+	return 0;
+}
 
 static void forward(const struct loop *l, int sig)
 {
@@ -558,8 +587,16 @@ static void in_pump(struct loop *l)
 /* Read once from the master and write it out; returns the bytes read. */
 static size_t out_pump(struct loop *l)
 {
-	ssize_t n = read(l->pty->master, l->out.buf, RUN_RELAY_BUF);
+	static uint8_t scratch[RUN_RELAY_BUF];
+	ssize_t n = read(l->pty->master, l->mask ? (char *)scratch : l->out.buf, RUN_RELAY_BUF);
 
+	if (n > 0 && l->mask) {
+		/* Only what can no longer be part of a secret comes out; the rest waits. */
+		l->out.off = l->out.len = 0;
+		(void)run_mask_pty(l->mask, scratch, (size_t)n, relay_append, l);
+		out_flush(l);
+		return (size_t)n;
+	}
 	if (n > 0) {
 		l->out.off = 0;
 		l->out.len = (size_t)n;
@@ -574,7 +611,7 @@ static size_t out_pump(struct loop *l)
 	return 0;
 }
 
-enum { PFD_SIG, PFD_INIT, PFD_IN, PFD_MASTER, PFD_OUT, PFD_SUP, PFD_COUNT };
+enum { PFD_SIG, PFD_INIT, PFD_IN, PFD_MASTER, PFD_OUT, PFD_SUP, PFD_MOUT, PFD_MERR, PFD_COUNT };
 
 /*
  * The supervisor exited. With a sandbox still running, that is a failure
@@ -622,8 +659,11 @@ static int loop_run(struct loop *l)
 		}
 		if (pty && l->out.len > 0)
 			p[PFD_OUT] = (struct pollfd){ .fd = pty->out_fd, .events = POLLOUT };
+		/* mask_stdout: CMD's piped stdout and stderr, and when held output is due. */
+		run_mask_pollfds(l->mask, &p[PFD_MOUT]);
 
-		if (poll(p, PFD_COUNT, -1) < 0) {
+		int timeout = run_mask_timeout(l->mask);
+		if (poll(p, PFD_COUNT, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -642,6 +682,16 @@ static int loop_run(struct loop *l)
 			(void)out_pump(l);
 		if (p[PFD_OUT].revents && l->out.len > 0)
 			out_flush(l);
+		if (p[PFD_MOUT].revents)
+			run_mask_pipe_ready(l->mask, 0);
+		if (p[PFD_MERR].revents)
+			run_mask_pipe_ready(l->mask, 1);
+		if (l->mask && run_mask_timeout(l->mask) == 0) {
+			/* Appended after what waits; out_pump reads again only once all is out. */
+			run_mask_expire(l->mask, relay_append, l);
+			if (pty && l->out.len > 0)
+				out_flush(l);
+		}
 		if (p[PFD_SUP].revents)
 			supervisor_gone(l);
 		if (p[PFD_INIT].revents & POLLNVAL)
@@ -738,12 +788,15 @@ int run_loop(const struct run_loop_args *args)
 	sfd = signalfd(-1, args->forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
-	l = (struct loop){
-		.args = args, .pty = args->pty, .sfd = sfd, .sup_pidfd = args->sup_pidfd
-	};
+	l = (struct loop){ .args = args,
+			   .pty = args->pty,
+			   .sfd = sfd,
+			   .sup_pidfd = args->sup_pidfd,
+			   .mask = args->mask };
 	if (l.pty) {
+		l.out_cap = l.mask ? RUN_MASKED_BUF : RUN_RELAY_BUF;
 		in_buf = malloc(RUN_RELAY_BUF);
-		out_buf = malloc(RUN_RELAY_BUF);
+		out_buf = malloc(l.out_cap);
 		if (!in_buf || !out_buf)
 			return -ENOMEM;
 		l.in.buf = in_buf;
@@ -778,6 +831,12 @@ int run_loop(const struct run_loop_args *args)
 	r = loop_run(&l);
 	if (r >= 0 && l.pty)
 		drain(&l);
+	/* Nothing held back is lost at the end: the rest goes out, masked where complete. */
+	if (l.mask) {
+		run_mask_finish(l.mask, relay_append, &l);
+		if (l.pty && l.out.len > 0)
+			drain(&l);
+	}
 	run_pty_restore();
 	actions_restore(&actions);
 	if (r < 0)

@@ -24,7 +24,11 @@
 #include <signal.h>
 #include <sys/types.h>
 
-struct run_pty; /* opaque */
+struct run_pty;	 /* opaque */
+struct run_mask; /* run_mask.h */
+
+/** run_pty_fds() - which of fds 0-2 go to @pty (bit n: fd n); 0 for NULL. */
+unsigned run_pty_fds(const struct run_pty *pty);
 
 /**
  * run_pty_open() - before fork: if any of fds 0, 1, 2 is a terminal, open a
@@ -60,8 +64,9 @@ struct run_loop_args {
 	int init_pidfd; /* pidfd_open(init_pid): signals go through it, readable when init exits */
 	struct run_pty *pty;	   /* NULL without a terminal */
 	const sigset_t *forwarded; /* blocked by the caller before forking; see run_loop() */
-	int sup_pidfd;	   /* the seccomp supervisor (-1: none); its death stops the sandbox */
-	int *ret_sup_died; /* set to its wait status (from waitid) when it died abnormally */
+	int sup_pidfd;	       /* the seccomp supervisor (-1: none); its death stops the sandbox */
+	int *ret_sup_died;     /* set to its wait status (from waitid) when it died abnormally */
+	struct run_mask *mask; /* mask_stdout (run_mask.h), armed; NULL: output unmasked */
 };
 
 /**

@@ -19,6 +19,8 @@
 #include "launcher/env_filter.h"
 #include "policy/blob.h"
 
+struct mask_set;
+
 enum sbx_op_kind {
 	SBX_PRIVATE_ROOT,  /* no mount event propagates back to the host */
 	SBX_READONLY_ROOT, /* every mount read-only and nosuid, recursively */
@@ -151,6 +153,8 @@ struct sbx_supervision {
 	int audit_fd;			    /* -1: no audit trail */
 	int shim_fd;			    /* the shim's audit socket, receiving end (-1: none) */
 	const struct egress_config *egress; /* allow_net: the egress's settings (else NULL) */
+	const struct mask_set *mask;	    /* mask_stdout (mask_stream.h), with sbx_start(mask) */
+	unsigned mask_delay_ms;
 };
 
 /**
@@ -158,13 +162,14 @@ struct sbx_supervision {
  * run later) right away, so that init's fixed steps (id maps, a session of
  * its own, sbx_mount_early()) overlap with the caller building the plan.
  * With @net (allow_net), in a network namespace of its own with loopback
- * only (sandbox_net.h). init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
+ * only (sandbox_net.h). With @mask (mask_stdout), CMD's stdout and stderr
+ * that do not go to the pty get pipes to aigate's relay (run_mask.h). init then waits for sbx_commit() or sbx_abort(). Opens the pty when there
  * is a terminal. Returns 0 with *@ret; -ECANCELED when something else
  * failed (already printed); or clone's -errno, nothing printed: -EPERM,
  * -ENOSPC, -EUSERS, -EINVAL mean user namespaces are not available here,
  * anything else (-EAGAIN, -ENOMEM) is a resource failure.
  */
-int sbx_start(char *const *argv, bool net, struct sbx_handle **ret);
+int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret);
 
 /** sbx_abort() - end a started sandbox that will not run (the plan failed or is refused). */
 void sbx_abort(struct sbx_handle *h);

@@ -742,10 +742,6 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 	    (r = sbx_add_gap(plan, "resource_limits",
 			     "needs the resource-limit enforcement, not in this build yet")) < 0)
 		goto fail;
-	if ((policy_blob_count(b, POLICY_BLOB_MASK_PRESETS) || b->hdr->masks.count) &&
-	    (r = sbx_add_gap(plan, "mask_stdout",
-			     "needs the output masking, not in this build yet")) < 0)
-		goto fail;
 
 	/* The order is the execution order: later mounts sit on top of earlier ones. */
 	if ((r = sbx_add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0,

@@ -37,6 +37,7 @@
 #include "launcher/cli.h"
 #include "launcher/log.h"
 #include "launcher/run_loop.h"
+#include "launcher/run_mask.h"
 #include "launcher/safe_str.h"
 #include "launcher/sandbox.h"
 #include "launcher/sandbox_net.h"
@@ -165,12 +166,14 @@ struct child_ctx {
 	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
 	bool net;     /* allow_net: a network namespace of its own, the egress's listeners */
+	const struct run_mask *mask; /* mask_stdout: CMD's piped stdout/stderr, or NULL */
 	sigset_t oldmask;
 };
 
 struct sbx_handle {
 	struct child_ctx c;
 	struct run_pty *pty;
+	struct run_mask *mask;
 	sigset_t fwd;
 	pid_t pid;
 	int report_rd;
@@ -204,6 +207,9 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "chdir", plan->cwd, 125);
 	if ((r = run_pty_child_setup(c->pty)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "terminal setup", NULL, 125);
+	/* mask_stdout: what is not the pty's goes through aigate's relay too. */
+	if ((r = run_mask_child_setup(c->mask)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "output masking pipes", NULL, 125);
 	/* A crash must not write the agent's memory (secrets it read) to a core file. */
 	if (setrlimit(RLIMIT_CORE, &zero) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "RLIMIT_CORE", NULL, 125);
@@ -445,11 +451,12 @@ static void handle_free(struct sbx_handle *h)
 	if (h->c.arena)
 		munmap(h->c.arena, ARENA_SIZE);
 	run_pty_free(h->pty);
+	run_mask_free(h->mask);
 	sigprocmask(SIG_SETMASK, &h->c.oldmask, NULL);
 	free(h);
 }
 
-int sbx_start(char *const *argv, bool net, struct sbx_handle **ret)
+int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
 {
 	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
 				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
@@ -489,6 +496,12 @@ int sbx_start(char *const *argv, bool net, struct sbx_handle **ret)
 		goto fail;
 	}
 	h->c.pty = h->pty;
+	if (mask && (r = run_mask_open(run_pty_fds(h->pty), &h->mask)) < 0) {
+		log_error("cannot make the pipes for mask_stdout: %s", strerror(-r));
+		r = -ECANCELED;
+		goto fail;
+	}
+	h->c.mask = h->mask;
 	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup) < 0) {
 		log_error("pipe: %s", strerror(errno));
@@ -532,6 +545,7 @@ int sbx_start(char *const *argv, bool net, struct sbx_handle **ret)
 	}
 	h->pid = pid;
 	run_pty_parent_after_fork(h->pty);
+	run_mask_parent_after_fork(h->mask);
 	*ret = h;
 	return 0;
 fail:
@@ -602,6 +616,13 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
+	/* mask_stdout: armed before anything runs; unmasked output is never an option. */
+	if (h->mask && (!sv->mask || (r = run_mask_arm(h->mask, sv->mask, sv->mask_delay_ms,
+						       h->pty != NULL)) < 0)) {
+		log_error("cannot set up mask_stdout: %s", sv->mask ? strerror(-r) : "no masks");
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
 	if ((r = arena_filter(h->c.arena, h->c.net)) < 0) {
 		log_error("cannot build the seccomp filter: %s", strerror(-r));
 		sbx_abort(h);
@@ -655,6 +676,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	scfg.sandbox_init = h->pid;
 	scfg.shim_fd = sv->shim_fd;
 	scfg.egress = h->c.net ? sv->egress : NULL;
+	run_mask_read_fds(h->mask, scfg.close_fds);
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);
@@ -705,7 +727,8 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 				    .pty = h->pty,
 				    .forwarded = &h->fwd,
 				    .sup_pidfd = sup_pidfd,
-				    .ret_sup_died = &sup_died };
+				    .ret_sup_died = &sup_died,
+				    .mask = h->mask };
 	int st = 0;
 	if (got == (ssize_t)sizeof(rep)) {
 		/* Setup failed: init exits on its own; just reap it. */
@@ -719,6 +742,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		r = rep.stage == REPORT_EXEC ? exit_code_from_status(st) : EXIT_SANDBOX;
 	} else {
 		st = run_loop(&la);
+		run_mask_record(h->mask);
 		r = st < 0 ? EXIT_SANDBOX : exit_code_from_status(st);
 		log_debug("sandbox: %.2f ms from clone to exec, %.2f ms running and tearing down",
 			  t_ready - h->t_clone, now_ms() - t_ready);

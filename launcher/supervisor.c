@@ -556,6 +556,10 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	struct seccomp_notif_sizes sizes;
 
 	prctl(PR_SET_NAME, "aigate-sup", 0, 0, 0);
+	/* mask_stdout's pipes: only aigate may hold their reading ends (run_mask.h). */
+	for (size_t i = 0; i < ARRAY_SIZE(cfg->close_fds); i++)
+		if (cfg->close_fds[i] >= 0)
+			close(cfg->close_fds[i]);
 	/* Nothing may read our memory (the policy, what we read from targets) or attach to us. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Should the launcher die, so do we; the kernel then fails every trapped call. */

@@ -71,6 +71,7 @@ struct supervisor_config {
 	 * before CMD sends the filter's; the supervisor serves them (egress.h).
 	 */
 	const struct egress_config *egress;
+	int close_fds[2]; /* aigate's own descriptors the supervisor must not keep (-1: none) */
 };
 
 /* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */

@@ -119,6 +119,11 @@ int policy_compile(const struct policy *p, const char *home, const char *root, v
 	h->flags = p->allow_net.present ? POLICY_BLOB_F_ALLOW_NET_SET : 0;
 	if (p->allow_private_addresses.present && p->allow_private_addresses.value)
 		h->flags |= POLICY_BLOB_F_ALLOW_PRIVATE;
+	/* Unset means on: only an explicit false in the (global) policy turns it off. */
+	if (p->mask_values_from_denied_files.present && !p->mask_values_from_denied_files.value)
+		h->flags |= POLICY_BLOB_F_MASK_NO_DENIED_VALUES;
+	h->mask_delay_ms = p->mask_delay_ms.present ? (uint32_t)p->mask_delay_ms.value
+						    : POLICY_MASK_DELAY_MS_DEFAULT;
 	h->home_off = add_cstr(&bd, nhome);
 	h->root_off = add_cstr(&bd, nroot);
 	h->max_memory = p->max_memory.present ? p->max_memory.value : 0;
@@ -298,7 +303,11 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 		if (n < 0 || strcmp(norm, p) != 0)
 			return -EBADMSG;
 	}
-	if (h->flags & ~(POLICY_BLOB_F_ALLOW_NET_SET | POLICY_BLOB_F_ALLOW_PRIVATE))
+	if (h->flags & ~(POLICY_BLOB_F_ALLOW_NET_SET | POLICY_BLOB_F_ALLOW_PRIVATE |
+			 POLICY_BLOB_F_MASK_NO_DENIED_VALUES))
+		return -EBADMSG;
+	/* The relay's timer takes it as it is: a huge value would hold output back for days. */
+	if (h->mask_delay_ms > POLICY_MASK_DELAY_MS_MAX)
 		return -EBADMSG;
 	for (int l = 0; l < POLICY_BLOB_NLISTS; l++) {
 		for (uint32_t i = 0; i < h->lists[l].count; i++) {
@@ -343,6 +352,16 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret)
 	b.env.root_len = strlen(b.env.root);
 	*ret = b;
 	return 0;
+}
+
+bool policy_blob_mask_denied_values(const struct policy_blob *b)
+{
+	return !(b->hdr->flags & POLICY_BLOB_F_MASK_NO_DENIED_VALUES);
+}
+
+uint32_t policy_blob_mask_delay_ms(const struct policy_blob *b)
+{
+	return b->hdr->mask_delay_ms;
 }
 
 uint32_t policy_blob_count(const struct policy_blob *b, enum policy_blob_list list)

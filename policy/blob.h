@@ -22,7 +22,7 @@
 #include "policy/policy.h"
 
 #define POLICY_BLOB_MAGIC   "AIGATEPB"
-#define POLICY_BLOB_VERSION 1
+#define POLICY_BLOB_VERSION 2 /* 2: mask_delay_ms, POLICY_BLOB_F_MASK_NO_DENIED_VALUES */
 #define POLICY_BLOB_MAX	    (64u << 20)
 
 enum policy_blob_list {
@@ -36,9 +36,15 @@ enum policy_blob_list {
 	POLICY_BLOB_NLISTS,
 };
 
-/* Header flags. */
+/*
+ * Header flags. Each says what a zeroed header does not, so a flag left
+ * clear keeps the safe default: values_from_denied_files is on unless
+ * POLICY_BLOB_F_MASK_NO_DENIED_VALUES says the policy turned it off.
+ */
 #define POLICY_BLOB_F_ALLOW_NET_SET (1u << 0) /* allow_net present: the network is restricted */
 #define POLICY_BLOB_F_ALLOW_PRIVATE (1u << 1) /* allow_private_addresses: true (global only) */
+/* mask_stdout.values_from_denied_files: false (policy_blob_mask_denied_values()). */
+#define POLICY_BLOB_F_MASK_NO_DENIED_VALUES (1u << 2)
 
 struct policy_blob_section {
 	uint32_t off;
@@ -59,7 +65,13 @@ struct policy_blob_header {
 	uint32_t max_cpu_percent; /* 0 = unset */
 	uint64_t max_memory;	  /* bytes, 0 = unset */
 	uint32_t max_pids;	  /* 0 = unset */
-	uint32_t reserved;
+	/*
+	 * mask_stdout.delay_ms as it takes effect, 0 … POLICY_MASK_DELAY_MS_MAX:
+	 * the compiler writes POLICY_MASK_DELAY_MS_DEFAULT when the policy
+	 * leaves it unset, so 0 is an explicit "hold nothing back", never
+	 * "unset". policy_blob_open() refuses a larger value.
+	 */
+	uint32_t mask_delay_ms;
 	struct policy_blob_section lists[POLICY_BLOB_NLISTS]; /* struct policy_blob_rule[] */
 	struct policy_blob_section masks;		      /* struct policy_blob_mask[] */
 };
@@ -116,6 +128,20 @@ int policy_blob_open(const void *data, size_t size, struct policy_blob *ret);
  * launcher wrote. On success the mapping lives until process exit.
  */
 int policy_blob_map_fd(int fd, struct policy_blob *ret);
+
+/**
+ * policy_blob_mask_denied_values() - whether the output relay masks the
+ * values of the files deny_read hides (mask_stdout.values_from_denied_files,
+ * on unless the policy turned it off).
+ */
+bool policy_blob_mask_denied_values(const struct policy_blob *b);
+
+/**
+ * policy_blob_mask_delay_ms() - mask_stdout.delay_ms: the longest time, in
+ * milliseconds, output is held back while it could still be the start of a
+ * secret (0 … POLICY_MASK_DELAY_MS_MAX; 0: never held).
+ */
+uint32_t policy_blob_mask_delay_ms(const struct policy_blob *b);
 
 /** policy_blob_str() - the NUL-terminated string at @off ("" for 0). */
 const char *policy_blob_str(const struct policy_blob *b, uint32_t off);

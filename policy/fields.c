@@ -260,6 +260,29 @@ static const struct policy_field mask_fields[] = {
 	  .kind = FK_MASK_PATTERNS,
 	  .offset = offsetof(struct policy, mask_patterns),
 	  .merge = FM_UNION },
+	/*
+	 * The values of the dotenv files deny_read hides, masked literally in
+	 * the output: the sandbox cannot read .env, but a value it learnt
+	 * elsewhere (a test fixture, an error message of a host service) must
+	 * not reach the transcript either. On unless the global file turns it
+	 * off: a cloned repository may only turn it on.
+	 */
+	{ .name = "values_from_denied_files",
+	  .kind = FK_BOOL,
+	  .offset = offsetof(struct policy, mask_values_from_denied_files),
+	  .merge = FM_ENABLE,
+	  .default_true = true },
+	/*
+	 * Global only for simplicity: neither way is a loosening (a longer
+	 * hold-back only delays output, a shorter one only releases a partial
+	 * secret sooner), but it is the user's terminal, not the repository's.
+	 */
+	{ .name = "delay_ms",
+	  .kind = FK_UINT,
+	  .offset = offsetof(struct policy, mask_delay_ms),
+	  .merge = FM_GLOBAL_ONLY,
+	  .min = 0,
+	  .max = POLICY_MASK_DELAY_MS_MAX },
 	{ 0 },
 };
 

@@ -151,33 +151,89 @@ static int merge_masks(struct merger *m, struct policy_mask_patterns *g,
 	return 0;
 }
 
-static int merge_fields(struct merger *m, const struct policy_field *table)
+/*
+ * A boolean whose true value is the tighter one (mask_stdout.
+ * values_from_denied_files): the project may turn it on, never off. A
+ * project "false" is silent only when the global value already is false.
+ */
+static void merge_enable(struct merger *m, const struct policy_field *f, const char *name,
+			 struct policy_bool *gb, const struct policy_bool *pb)
+{
+	bool global = gb->present ? gb->value : f->default_true;
+
+	if (!pb->present || pb->value == global)
+		return;
+	if (pb->value) {
+		gb->value = true;
+		gb->present = true;
+		gb->origin = remap(m, pb->origin);
+		return;
+	}
+	warn_at(m, pb->origin, "%s: false would loosen the global policy; ignored", name);
+}
+
+/* A field the project may not set: warn unless it restates the global (or default) value. */
+static void merge_global_only(struct merger *m, const struct policy_field *f, const char *name,
+			      const void *gat, const void *pat)
+{
+	struct policy_origin where;
+
+	switch (f->kind) {
+	case FK_STRING: {
+		const struct policy_string *ps = pat, *gs = gat;
+		if (!ps->present || util_streq(ps->value, gs->value))
+			return;
+		where = ps->origin;
+		break;
+	}
+	case FK_LIST: {
+		const struct policy_list *pl = pat;
+		if (!pl->present)
+			return;
+		where = pl->origin;
+		break;
+	}
+	case FK_BOOL: {
+		const struct policy_bool *pb = pat, *gb = gat;
+		if (!pb->present || pb->value == (gb->present ? gb->value : f->default_true))
+			return;
+		where = pb->origin;
+		break;
+	}
+	case FK_SIZE:
+	case FK_UINT: {
+		const struct policy_number *pn = pat, *gn = gat;
+		if (!pn->present || (gn->present && pn->value == gn->value))
+			return;
+		where = pn->origin;
+		break;
+	}
+	case FK_MAP:
+	case FK_MASK_PATTERNS:
+	default:
+		return;
+	}
+	warn_at(m, where, "%s can only be set in the global config; ignored", name);
+}
+
+/* @prefix: "" at the top level, "mask_stdout." inside a mapping (for the warnings). */
+static int merge_fields(struct merger *m, const struct policy_field *table, const char *prefix)
 {
 	for (const struct policy_field *f = table; f->name; f++) {
 		void *gat = (char *)m->g + f->offset;
 		const void *pat = (const char *)m->pr + f->offset;
+		char name[128];
 		int r = 0;
 
+		snprintf(name, sizeof(name), "%s%s", prefix, f->name);
 		if (f->kind == FK_MAP) {
-			r = merge_fields(m, f->children);
+			char sub[sizeof(name) + 1];
+			snprintf(sub, sizeof(sub), "%s.", name);
+			r = merge_fields(m, f->children, sub);
 		} else if (f->merge == FM_GLOBAL_ONLY) {
-			const struct policy_string *ps = pat;
-			const struct policy_list *pl = pat;
-			const struct policy_bool *pb = pat, *gb = gat;
-			if (f->kind == FK_STRING && ps->present &&
-			    !util_streq(ps->value, ((struct policy_string *)gat)->value))
-				warn_at(m, ps->origin,
-					"%s can only be set in the global config; ignored",
-					f->name);
-			else if (f->kind == FK_LIST && pl->present)
-				warn_at(m, pl->origin,
-					"%s can only be set in the global config; ignored",
-					f->name);
-			/* Silent only when it restates the global value (unset is false). */
-			else if (f->kind == FK_BOOL && pb->present && pb->value != gb->value)
-				warn_at(m, pb->origin,
-					"%s can only be set in the global config; ignored",
-					f->name);
+			merge_global_only(m, f, name, gat, pat);
+		} else if (f->kind == FK_BOOL && f->merge == FM_ENABLE) {
+			merge_enable(m, f, name, gat, pat);
 		} else if (f->kind == FK_LIST && f->merge == FM_NET) {
 			r = merge_net(m, f, gat, pat);
 		} else if (f->kind == FK_LIST) {
@@ -206,5 +262,5 @@ int policy_merge_project(struct policy *global, const struct policy *project,
 			return -ENOMEM;
 		m.file_map[i] = global->nfiles++;
 	}
-	return merge_fields(&m, policy_fields);
+	return merge_fields(&m, policy_fields, "");
 }

@@ -27,6 +27,10 @@
 #define POLICY_MAX_FILES	 4	/* files a policy is merged from */
 #define POLICY_MAX_WARNINGS	 64
 
+/* mask_stdout.delay_ms: how long output may wait while it could still start a secret. */
+#define POLICY_MASK_DELAY_MS_DEFAULT 30
+#define POLICY_MASK_DELAY_MS_MAX     1000
+
 /* Where a value came from. file indexes policy.files; line/col are 1-based, 0 when synthesised. */
 struct policy_origin {
 	uint32_t file;
@@ -118,6 +122,13 @@ struct policy {
 	struct policy_number max_pids;
 	struct policy_list mask_presets;
 	struct policy_mask_patterns mask_patterns;
+	/*
+	 * mask_stdout.values_from_denied_files (unset: true; a project may only
+	 * turn it on) and mask_stdout.delay_ms (global file only; unset:
+	 * POLICY_MASK_DELAY_MS_DEFAULT). blob.h has them as they take effect.
+	 */
+	struct policy_bool mask_values_from_denied_files;
+	struct policy_number mask_delay_ms;
 	struct policy_list project_may_extend; /* global file only */
 	struct policy_string audit_path;       /* global file only: FILE, ~/FILE, "-", "syslog" */
 	struct policy_string audit_level;      /* global file only: denied, exec, all */

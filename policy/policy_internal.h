@@ -26,6 +26,7 @@ enum field_merge {
 	FM_LOOSEN,	/* loosening: project entries need project_may_extend */
 	FM_NET,		/* allow_net: restricting is free, adding domains needs opt-in */
 	FM_MIN,		/* limits: a project may lower, never raise */
+	FM_ENABLE,	/* booleans where true is tighter: a project may turn on, not off */
 	FM_GLOBAL_ONLY, /* the project may not set it at all */
 	FM_NONE,	/* mappings: merged through their children */
 };
@@ -40,6 +41,7 @@ struct policy_field {
 	enum field_merge merge;
 	field_validate_fn validate;
 	uint64_t min, max; /* FK_UINT and FK_SIZE bounds */
+	bool default_true; /* FK_BOOL: the value when no file sets it (the merge compares with it) */
 	const struct policy_field *children;
 	const char *extend_name; /* name used in project_may_extend, NULL if not extendable */
 };

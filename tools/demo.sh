@@ -53,10 +53,12 @@ step "cat src/notes.txt   # written inside, there on the host"; cat src/notes.tx
 run "$AIGATE" run --allow-degraded -- curl https://example.com
 echo; echo "${bold}# 4. Policy edits keep your comments; a project file can only tighten${off}"
 run "$AIGATE" deny exec "git push"
-printf 'allow_net:\n  - "exfil.example"\ndeny_read:\n  - "terraform.tfstate"\n' > .aigate.yaml
+printf 'allow_net:\n  - "exfil.example"\ndeny_read:\n  - "terraform.tfstate"\nmask_stdout:\n  presets: [anthropic, github, aws_key]\n' > .aigate.yaml
 run "$AIGATE" policy check exec -- git -C . push origin main
+echo; echo "${bold}# 5. Secrets printed by the agent are masked as they stream (mask_stdout)${off}"
+run "$AIGATE" run --allow-degraded -- sh -c 'echo "using key sk-ant-api03-$(printf %030d 7) and AKIAIOSFODNN7EXAMPLE"; printf "token: ghp_%036d\n" 1' 
 run "$AIGATE" status
-echo; echo "${bold}# 5. Every attempt above is in the audit trail${off}"
+echo; echo "${bold}# 6. Every attempt above is in the audit trail${off}"
 run "$AIGATE" audit --since 1h
 echo
-echo "Next: output masking, resource limits."
+echo "Next: resource limits, and the fallbacks where user namespaces are not available."

@@ -17,9 +17,10 @@ PANE_COLS=100
 # pty_build — compile the driver into $T/pty_driver ($DRIVER).
 pty_build() {
 	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build the pty driver"
-	LAST_CMD="cc -std=gnu17 -D_GNU_SOURCE -I\$ROOT tests/integration/pty_driver.c launcher/run_loop.c launcher/log.c"
-	(cd "$ROOT" && cc -std=gnu17 -D_GNU_SOURCE -I"$ROOT" tests/integration/pty_driver.c \
-		launcher/run_loop.c launcher/log.c -o "$T/pty_driver") >"$OUT" 2>"$ERR"
+	LAST_CMD="cc -std=gnu17 -D_GNU_SOURCE -I\$ROOT tests/integration/pty_driver.c launcher/run_loop.c launcher/log.c tests/integration/pty_driver_nomask.c"
+	(cd "$ROOT" && cc -std=gnu17 -D_GNU_SOURCE -I"$ROOT" $(pkg-config --cflags libpcre2-8) \
+		tests/integration/pty_driver.c launcher/run_loop.c launcher/log.c \
+		tests/integration/pty_driver_nomask.c -o "$T/pty_driver") >"$OUT" 2>"$ERR"
 	STATUS=$?
 	assert_status 0
 	LAST_CMD=

@@ -263,3 +263,55 @@ Test(blob, allow_private_addresses_flag)
 		free(data);
 	}
 }
+
+Test(blob, mask_values_and_delay)
+{
+	static const struct {
+		const char *yaml;
+		bool denied_values;
+		uint32_t delay_ms;
+	} cases[] = {
+		{ "deny_read: []\n", true, POLICY_MASK_DELAY_MS_DEFAULT },
+		{ "mask_stdout:\n  values_from_denied_files: true\n", true, 30 },
+		{ "mask_stdout:\n  values_from_denied_files: false\n", false, 30 },
+		{ "mask_stdout:\n  delay_ms: 0\n", true, 0 },
+		{ "mask_stdout:\n  delay_ms: 1000\n  values_from_denied_files: no\n", false, 1000 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t size;
+		struct policy_blob b;
+		void *data = compile_yaml(cases[i].yaml, &size);
+		cr_assert_eq(policy_blob_open(data, size, &b), 0, "%zu", i);
+		cr_expect_eq(policy_blob_mask_denied_values(&b), cases[i].denied_values, "%zu", i);
+		cr_expect_eq(!!(b.hdr->flags & POLICY_BLOB_F_MASK_NO_DENIED_VALUES),
+			     !cases[i].denied_values, "%zu", i);
+		cr_expect_eq(policy_blob_mask_delay_ms(&b), cases[i].delay_ms, "%zu", i);
+		free(data);
+	}
+}
+
+Test(blob, mask_header_fields_are_checked)
+{
+	size_t size;
+	uint8_t *data = compile_default(&size);
+	uint8_t *copy = aligned_alloc(8, size);
+	struct policy_blob_header *h = (struct policy_blob_header *)copy;
+	struct policy_blob b;
+
+	memcpy(copy, data, size);
+	h->mask_delay_ms = POLICY_MASK_DELAY_MS_MAX + 1;
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "delay past the maximum");
+
+	memcpy(copy, data, size);
+	h->mask_delay_ms = 0;
+	h->flags &= ~POLICY_BLOB_F_MASK_NO_DENIED_VALUES;
+	cr_assert_eq(policy_blob_open(copy, size, &b), 0);
+	cr_expect(policy_blob_mask_denied_values(&b), "a clear flag keeps the values masked");
+	cr_expect_eq(policy_blob_mask_delay_ms(&b), 0, "0 is an explicit value");
+
+	memcpy(copy, data, size);
+	h->flags |= 1u << 3;
+	cr_expect_eq(policy_blob_open(copy, size, &b), -EBADMSG, "the next bit is unknown");
+	free(copy);
+	free(data);
+}

@@ -116,6 +116,21 @@ ParameterizedTestParameters(load, rejects)
 		  "allow_private_addresses must be true or false, not a list" },
 		{ "private typo", "allow_private_address: true\n", 1, 1,
 		  "did you mean 'allow_private_addresses'" },
+		{ "mask values bad bool", "mask_stdout:\n  values_from_denied_files: sometimes\n",
+		  2, 29, "values_from_denied_files must be true or false, not 'sometimes'" },
+		{ "mask values list", "mask_stdout:\n  values_from_denied_files: [yes]\n", 2, 29,
+		  "values_from_denied_files must be true or false, not a list" },
+		{ "mask values typo", "mask_stdout:\n  values_from_denied_file: true\n", 2, 3,
+		  "did you mean 'values_from_denied_files'" },
+		{ "delay too long", "mask_stdout:\n  delay_ms: 1001\n", 2, 13,
+		  "delay_ms must be between 0 and 1000, not '1001'" },
+		{ "delay negative", "mask_stdout:\n  delay_ms: -5\n", 2, 13,
+		  "delay_ms must be a whole number, not '-5'" },
+		{ "delay with unit", "mask_stdout:\n  delay_ms: 30ms\n", 2, 13,
+		  "delay_ms must be a whole number, not '30ms'" },
+		{ "delay empty", "mask_stdout:\n  delay_ms:\n", 2, 12,
+		  "delay_ms must be a whole number, not ''" },
+		{ "delay at top level", "delay_ms: 30\n", 1, 1, "unknown key 'delay_ms'" },
 	};
 	return cr_make_param_array(struct bad_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -353,4 +368,32 @@ Test(load, allow_private_addresses_defaults_to_false)
 	p = load_ok(policy_default_yaml(&len));
 	cr_expect_not(p->allow_private_addresses.value, "the default policy keeps it off");
 	policy_free(p);
+}
+
+Test(load, mask_values_and_delay)
+{
+	struct policy *p = load_ok("mask_stdout:\n  values_from_denied_files: off\n"
+				   "  delay_ms: 0\n");
+	cr_expect(p->mask_values_from_denied_files.present);
+	cr_expect_not(p->mask_values_from_denied_files.value);
+	cr_expect_eq(p->mask_values_from_denied_files.origin.line, 2);
+	cr_expect_eq(p->mask_values_from_denied_files.origin.col, 29);
+	cr_expect(p->mask_delay_ms.present, "an explicit 0 is kept apart from unset");
+	cr_expect_eq(p->mask_delay_ms.value, 0);
+	cr_expect_eq(p->mask_delay_ms.origin.line, 3);
+	cr_expect_eq(p->mask_delay_ms.origin.col, 13);
+	policy_free(p);
+
+	p = load_ok("mask_stdout:\n  delay_ms: 1000\n  values_from_denied_files: true\n");
+	cr_expect_eq(p->mask_delay_ms.value, 1000);
+	cr_expect(p->mask_values_from_denied_files.value);
+	policy_free(p);
+
+	/* Unset: the blob compiler applies the defaults (on, 30 ms). */
+	p = load_ok("mask_stdout:\n  presets: [openai]\n");
+	cr_expect_not(p->mask_values_from_denied_files.present);
+	cr_expect_not(p->mask_delay_ms.present);
+	policy_free(p);
+	cr_expect(policy_field_known("mask_stdout.values_from_denied_files"));
+	cr_expect(policy_field_known("mask_stdout.delay_ms"));
 }

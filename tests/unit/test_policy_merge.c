@@ -172,3 +172,56 @@ Test(merge, masks_and_exec_rules_union)
 	cr_expect_eq(m.w.n, 0);
 	policy_free(m.p);
 }
+
+/* On by default; a project may turn it on (tighter), never off. */
+Test(merge, mask_values_may_only_be_turned_on)
+{
+	struct merged m;
+	merge("deny_read: []\n", "mask_stdout:\n  values_from_denied_files: false\n", &m);
+	cr_expect_not(m.p->mask_values_from_denied_files.present, "the default (on) stays");
+	cr_expect(warned(&m, "mask_stdout.values_from_denied_files: false would loosen", 2));
+	policy_free(m.p);
+
+	merge("mask_stdout:\n  values_from_denied_files: true\n",
+	      "mask_stdout:\n  values_from_denied_files: no\n", &m);
+	cr_expect(m.p->mask_values_from_denied_files.value);
+	cr_expect(warned(&m, "would loosen", 2));
+	policy_free(m.p);
+
+	merge("mask_stdout:\n  values_from_denied_files: false\n",
+	      "deny_read: []\nmask_stdout:\n  values_from_denied_files: true\n", &m);
+	cr_expect(m.p->mask_values_from_denied_files.value, "turning it on is accepted");
+	char buf[128];
+	policy_origin_format(m.p, m.p->mask_values_from_denied_files.origin, buf, sizeof(buf));
+	cr_expect_str_eq(buf, ".aigate.yaml:3");
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+
+	/* Restating the global value (or the default) is not worth a warning. */
+	merge("mask_stdout:\n  values_from_denied_files: false\n",
+	      "mask_stdout:\n  values_from_denied_files: false\n", &m);
+	cr_expect_not(m.p->mask_values_from_denied_files.value);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+	merge("deny_read: []\n", "mask_stdout:\n  values_from_denied_files: true\n", &m);
+	cr_expect_eq(m.w.n, 0);
+	policy_free(m.p);
+}
+
+Test(merge, mask_delay_is_global_only)
+{
+	struct merged m;
+	merge("mask_stdout:\n  delay_ms: 100\n", "mask_stdout:\n  delay_ms: 0\n", &m);
+	cr_expect_eq(m.p->mask_delay_ms.value, 100);
+	cr_expect(warned(&m, "mask_stdout.delay_ms can only be set in the global config", 2));
+	policy_free(m.p);
+
+	merge("deny_read: []\n", "mask_stdout:\n  delay_ms: 500\n", &m);
+	cr_expect_not(m.p->mask_delay_ms.present, "the default stays");
+	cr_expect(warned(&m, "global config", 2));
+	policy_free(m.p);
+
+	merge("mask_stdout:\n  delay_ms: 100\n", "mask_stdout:\n  delay_ms: 100\n", &m);
+	cr_expect_eq(m.w.n, 0, "restating the global value");
+	policy_free(m.p);
+}

@@ -73,4 +73,7 @@ BUILD="$BUILD" "$ROOT/tools/bench/bench_shim.sh"
 echo
 # Issue 7: allow_net's egress, against direct and bubblewrap on the host network.
 BUILD="$BUILD" "$ROOT/tools/bench/bench_net.sh"
+echo
+# Issue 8: mask_stdout, the masker alone and through the relay.
+BUILD="$BUILD" "$ROOT/tools/bench/bench_mask.sh"
 } 2>&1 | tee "$ROOT/$OUT/results.txt"
