@@ -257,10 +257,11 @@ static int plan_masks(const struct sbx_plan *plan, const struct policy_blob *b,
 		return r;
 	}
 	free(paths);
+	/* Their values are not masked: said, since the user may count on it. */
 	if (skipped)
-		log_debug("mask_stdout: %zu hidden files not read for values (not regular, too "
-			  "large or unreadable)",
-			  skipped);
+		log_warn("mask_stdout: the values of %zu hidden file%s are not masked (not a "
+			 "regular file, a symlink, over 1 MiB, unreadable, or past 1,024 values)",
+			 skipped, skipped == 1 ? "" : "s");
 	while (values && values[nvalues])
 		nvalues++;
 	r = mask_set_build(b, (const char *const *)values, nvalues, ret, err, sizeof(err));
@@ -341,7 +342,8 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sv.mask_delay_ms = policy_blob_mask_delay_ms(b);
 	}
 	r = sbx_commit(h, &plan, &sv);
-	mask_set_free(mask);
+	/* Kept for the --ci summary (run_audit_end() frees it). */
+	ra->mask = mask;
 	sbx_plan_free(&plan);
 	return r;
 }

@@ -455,6 +455,53 @@ void egress_copy_one_way(int from, int to)
 
 /* ---- refusals ---- */
 
+/*
+ * "a.b.example.com:443" as "…example.com:443" in @buf: true when it had
+ * more than two labels (an address or a short name is left alone).
+ */
+static bool shorten_name(const char *target, char *buf, size_t size)
+{
+	char host[300];
+	const char *colon = strrchr(target, ':');
+	size_t hl = colon && !strchr(target, '[') ? (size_t)(colon - target) : strlen(target);
+	if (hl >= sizeof(host) || target[0] == '[')
+		return false;
+	memcpy(host, target, hl);
+	host[hl] = 0;
+	struct net_ip ip;
+	if (net_ip_parse(host, &ip) == 0)
+		return false;
+	char *last = strrchr(host, '.');
+	if (!last)
+		return false;
+	*last = 0;
+	char *second = strrchr(host, '.');
+	*last = '.';
+	if (!second)
+		return false;
+	snprintf(buf, size, "\xe2\x80\xa6%s%s", second + 1, target + hl); /* "…" in UTF-8 */
+	return true;
+}
+
+/* @s with every @from replaced by @to, in @buf. Returns @buf. */
+static const char *replace_all(const char *s, const char *from, const char *to, char *buf,
+			       size_t size)
+{
+	size_t o = 0, fl = strlen(from), tl = strlen(to);
+	buf[0] = 0;
+	while (*s && o + 1 < size) {
+		if (fl && strncmp(s, from, fl) == 0 && o + tl + 1 < size) {
+			memcpy(buf + o, to, tl);
+			o += tl;
+			s += fl;
+			continue;
+		}
+		buf[o++] = *s++;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 void egress_deny(pid_t tid, const char *action, const char *enforcer, const char *syscall,
 		 const char *target, int err, const char *reason)
 {
@@ -474,7 +521,22 @@ void egress_deny(pid_t tid, const char *action, const char *enforcer, const char
 		const uint32_t *files = (const uint32_t *)(b->base + b->hdr->files_off);
 		snprintf(origin, sizeof(origin), "%s", policy_blob_str(b, files[0]));
 	}
+	/*
+	 * On the terminal, a name the sandbox chose shows only its last two
+	 * labels: a secret spelt into the rest (and lower-cased by DNS, past
+	 * case-sensitive masks) stays in the audit trail, not on the screen.
+	 */
+	char short_target[300], short_reason[1024];
+	const char *tell_target = NULL, *tell_reason = NULL;
+	if (target && shorten_name(target, short_target, sizeof(short_target))) {
+		tell_target = short_target;
+		tell_reason = reason ? replace_all(reason, target, short_target, short_reason,
+						   sizeof(short_reason))
+				     : NULL;
+	}
 	struct sup_event ev = { .tid = tid,
+				.tell_target = tell_target,
+				.tell_reason = tell_reason,
 				.enforcer = enforcer,
 				.action = action,
 				.syscall = syscall,

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "launcher/cli.h"
 #include "launcher/log.h"
 #include "launcher/run_audit.h"
+#include "launcher/mask_stream.h"
 
 static const char *policy_value(const struct policy_string *s)
 {
@@ -122,8 +124,54 @@ int run_audit_start(struct run_audit *ra, char **cmd, const struct policy_blob *
 	return 0;
 }
 
-/* `aigate audit --session ID --format FORMAT FILE` with its stdout on @fd. */
+static int fd_emit(void *ctx, const uint8_t *data, size_t len)
+{
+	int fd = *(int *)ctx;
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void summary_raw(struct run_audit *ra, int fd, const char *format);
+
+/*
+ * `aigate audit --session ID --format FORMAT FILE` with its stdout on @fd,
+ * through the masks when there are: a denied program's name is the
+ * sandbox's choice (a copy of cat named after a token).
+ */
 static void summary_to(struct run_audit *ra, int fd, const char *format)
+{
+	if (!ra->mask) {
+		summary_raw(ra, fd, format);
+		return;
+	}
+	int mem = memfd_create("aigate-summary", MFD_CLOEXEC);
+	struct mask_stream *ms = mem >= 0 ? mask_stream_new(ra->mask) : NULL;
+	if (!ms) {
+		if (mem >= 0)
+			close(mem);
+		log_warn("cannot mask the audit summary: not shown (it is in %s)", ra->file);
+		return;
+	}
+	summary_raw(ra, mem, format);
+	uint8_t buf[16384];
+	ssize_t n;
+	lseek(mem, 0, SEEK_SET);
+	while ((n = read(mem, buf, sizeof(buf))) > 0)
+		mask_stream_feed(ms, buf, (size_t)n, fd_emit, &fd);
+	mask_stream_flush(ms, fd_emit, &fd);
+	mask_stream_free(ms);
+	close(mem);
+}
+
+static void summary_raw(struct run_audit *ra, int fd, const char *format)
 {
 	char *args[] = { "audit",    "--session",    (char *)audit_session_id(),
 			 "--format", (char *)format, ra->file,
@@ -186,6 +234,8 @@ int run_audit_end(struct run_audit *ra, int status, bool fail_on_violation)
 			  ra->file);
 	}
 	ci_summary(ra);
+	mask_set_free(ra->mask);
+	ra->mask = NULL;
 	if (ra->cfg.fd >= 0)
 		close(ra->cfg.fd);
 	return exit_status;

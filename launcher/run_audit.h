@@ -8,6 +8,8 @@
 #define AIGATE_RUN_AUDIT_H
 
 #include <limits.h>
+
+struct mask_set;
 #include <stdbool.h>
 
 #include "launcher/audit.h"
@@ -21,6 +23,12 @@ struct run_audit {
 	char file[PATH_MAX]; /* the log file, "" for stderr or syslog */
 	bool started;	     /* the session_start record is written */
 	bool ci;	     /* --ci: a summary at the end */
+	/*
+	 * mask_stdout's masks (owned by the caller, alive until
+	 * run_audit_end()): the summary names what the sandbox chose
+	 * (programs' names), so it is masked like the sandbox's output.
+	 */
+	struct mask_set *mask;
 };
 
 /* What --fail-on-violation turns a successful run into when something was denied. */

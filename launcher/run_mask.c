@@ -25,6 +25,7 @@ struct run_mask_out {
 	bool dest_ok;	      /* still writing (the reader may have gone) */
 	bool reader_gone;     /* EPIPE: the pipe from CMD is to be closed */
 	long long held_since; /* ms when output started waiting, 0: nothing waits */
+	long long held_last;  /* ms of the last write that kept it waiting */
 };
 
 struct run_mask {
@@ -142,12 +143,27 @@ static int dest_write(void *ctx, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/*
+ * The delay runs from the last write that left output waiting: a secret
+ * written a few bytes at a time (an LLM streaming tokens) stays held while
+ * its parts keep coming within delay_ms of each other. Capped at ten
+ * delays from the start of the hold, so output never waits for long.
+ */
 static void note_hold(struct run_mask_out *o)
 {
-	if (mask_stream_held(o->ms) == 0)
-		o->held_since = 0;
-	else if (!o->held_since)
-		o->held_since = now_ms();
+	if (mask_stream_held(o->ms) == 0) {
+		o->held_since = o->held_last = 0;
+		return;
+	}
+	o->held_last = now_ms();
+	if (!o->held_since)
+		o->held_since = o->held_last;
+}
+
+static long long due(const struct run_mask *m, const struct run_mask_out *o)
+{
+	long long a = o->held_last + m->delay_ms, b = o->held_since + 10LL * m->delay_ms;
+	return a < b ? a : b;
 }
 
 /* Read once from pipe @i; false at EOF or error (the pipe is then closed, its stream flushed). */
@@ -195,11 +211,11 @@ int run_mask_timeout(const struct run_mask *m)
 	if (!m)
 		return -1;
 	for (int i = 0; i < OUT_N; i++)
-		if (m->out[i].held_since && (!first || m->out[i].held_since < first))
-			first = m->out[i].held_since;
+		if (m->out[i].held_since && (!first || due(m, &m->out[i]) < first))
+			first = due(m, &m->out[i]);
 	if (!first)
 		return -1;
-	long long left = first + m->delay_ms - now_ms();
+	long long left = first - now_ms();
 	return left > 0 ? (int)left : 0;
 }
 
@@ -210,14 +226,14 @@ void run_mask_expire(struct run_mask *m, run_mask_sink sink, void *ctx)
 		return;
 	for (int i = 0; i < OUT_N; i++) {
 		struct run_mask_out *o = &m->out[i];
-		if (!o->held_since || o->held_since + m->delay_ms > now)
+		if (!o->held_since || due(m, o) > now)
 			continue;
 		/* The delay is up: a screen waiting for its next frame must get this one. */
 		if (i == OUT_PTY)
 			mask_stream_flush(o->ms, sink, ctx);
 		else
 			mask_stream_flush(o->ms, dest_write, o);
-		o->held_since = 0;
+		o->held_since = o->held_last = 0;
 	}
 }
 

@@ -677,6 +677,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	scfg.shim_fd = sv->shim_fd;
 	scfg.egress = h->c.net ? sv->egress : NULL;
 	run_mask_read_fds(h->mask, scfg.close_fds);
+	scfg.mask = h->mask ? sv->mask : NULL;
 	fflush(NULL);
 	pid_t sup_pid = supervisor_start(&scfg);
 	free(scfg.denied);

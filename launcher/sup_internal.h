@@ -41,6 +41,7 @@ struct sup {
 	size_t nhidden;
 	int init_pidfd;
 	/* the sandbox's init, for stopping it when the audit log fails */ /* no binfmt_misc entries: a native ELF file runs as itself */
+	const struct mask_set *mask;	/* mask_stdout, for the lines on aigate's stderr */
 	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
 	size_t nmounts;
 };
@@ -115,6 +116,8 @@ struct sup_event {
 	int err;
 	const char *const *attempted; /* the argv it tried to run, or NULL */
 	bool tell;		      /* also one line on aigate's stderr */
+	/* That line's target and reason, when they must differ from the record's (NULL: same). */
+	const char *tell_target, *tell_reason;
 };
 
 /** sup_record_event() - write @ev's record (rate-limited; stops the run if it cannot). */

@@ -616,6 +616,38 @@ static bool fast_open(struct sup_req *r, const struct open_call *c, const char *
 
 static void do_open(struct sup_req *r, bool may_block);
 
+/*
+ * The caller's controlling terminal (/proc/TID/stat's tty_nr), opened again
+ * through the caller's own descriptor of it: ENXIO when it has none or
+ * holds none (as open("/dev/tty") says without one). fd or -errno.
+ */
+static int open_caller_tty(pid_t tid, int flags)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = f >= 0 ? read(f, buf, sizeof(buf) - 1) : -1;
+	if (f >= 0)
+		close(f);
+	if (n <= 0)
+		return -ENXIO;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int tty_nr = 0;
+	/* ") S ppid pgrp session tty_nr" */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %d", &tty_nr) != 1 || tty_nr == 0)
+		return -ENXIO;
+	for (int fdn = 0; fdn < 256; fdn++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", tid, fdn);
+		if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != (dev_t)tty_nr)
+			continue;
+		int fd = open(path, (flags & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return -ENXIO;
+}
+
 static void open_job(struct sup_req *r)
 {
 	do_open(r, true);
@@ -646,6 +678,18 @@ static void do_open(struct sup_req *r, bool may_block)
 	if (path[0] == 0) {
 		err = -ENOENT;
 		goto fail;
+	}
+	/*
+	 * /dev/tty means the opener's controlling terminal: ours would be
+	 * nothing (the supervisor has a session of its own), so the caller's
+	 * is found among its descriptors. Never aigate's: that is the user's
+	 * real terminal, past the relay and its masking.
+	 */
+	if (strcmp(path, "/dev/tty") == 0) {
+		fd = open_caller_tty(r->tid, (int)c.how.flags);
+		if ((err = fd) < 0)
+			goto fail;
+		goto hand_over;
 	}
 	if ((err = sup_open_root(s, r->tid)) < 0)
 		goto fail;
@@ -850,6 +894,7 @@ judged:
 		}
 	}
 
+hand_over:;
 	/* Hand over the very file we judged; the reply completes the call atomically. */
 	struct seccomp_notif_addfd addfd = {
 		.id = r->n->id,

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "launcher/egress.h"
+#include "launcher/mask_stream.h"
 #include "launcher/sandbox_net.h"
 #include "launcher/sup_fast.h"
 #include "launcher/sup_internal.h"
@@ -195,6 +196,15 @@ static pid_t ns_pid_of(pid_t host, pid_t *ret_host_ppid)
 #define SUP_MAX_MESSAGES 50
 static atomic_int messages;
 
+static int stderr_emit(void *ctx, const uint8_t *data, size_t len)
+{
+	(void)ctx;
+	if (write(STDERR_FILENO, data, len) < 0) {
+		/* the audit record is written; the message is a courtesy */
+	}
+	return 0;
+}
+
 static void tell_user(const char *action, const char *target, const char *rule, const char *origin,
 		      const char *verdict, const char *reason)
 {
@@ -216,9 +226,20 @@ static void tell_user(const char *action, const char *target, const char *rule, 
 		snprintf(line, sizeof(line), "aigate: %s: %s %s (%s \"%s\", %s)%s", verdict, action,
 			 target, strcmp(action, "exec") == 0 ? "deny_exec" : "deny_read",
 			 rule ? rule : "", origin ? origin : "", nl);
-	if (write(STDERR_FILENO, line, strlen(line)) < 0) {
-		/* the audit record is written; the message is a courtesy */
+	/*
+	 * The line names what the sandbox asked for: a secret spelt into a DNS
+	 * name or a path would reach the terminal here, past the relay.
+	 */
+	struct mask_stream *ms = the_sup && the_sup->mask ? mask_stream_new(the_sup->mask) : NULL;
+	if (ms) {
+		mask_stream_feed(ms, (const uint8_t *)line, strlen(line), stderr_emit, NULL);
+		mask_stream_flush(ms, stderr_emit, NULL);
+		mask_stream_free(ms);
+		return;
 	}
+	if (the_sup && the_sup->mask)
+		return; /* no memory to mask it: the audit record has it, the terminal not */
+	(void)stderr_emit(NULL, (const uint8_t *)line, strlen(line));
 }
 
 /*
@@ -294,8 +315,12 @@ void sup_record_event(const struct sup_event *ev)
 	/* Rate-limited (a loop on one rule): counted, and nothing more read from /proc. */
 	if (!audit_admit(&rec)) {
 		if (ev->tell)
-			tell_user(ev->action, ev->target ? ev->target : "?", ev->rule, ev->origin,
-				  ev->verdict, ev->reason);
+			tell_user(ev->action,
+				  ev->tell_target ? ev->tell_target
+				  : ev->target	  ? ev->target
+						  : "?",
+				  ev->rule, ev->origin, ev->verdict,
+				  ev->tell_reason ? ev->tell_reason : ev->reason);
 		return;
 	}
 	rec.ppid = host_ppid > 0 ? ns_pid_of(host_ppid, NULL) : 0;
@@ -317,8 +342,12 @@ void sup_record_event(const struct sup_event *ev)
 	if (audit_write(&rec) < 0 && audit_failed(NULL))
 		stop_unrecorded();
 	if (ev->tell) /* a denial of ours: the user hears of it too */
-		tell_user(ev->action, ev->target ? ev->target : (argc ? argv[0] : "?"), ev->rule,
-			  ev->origin, ev->verdict, ev->reason);
+		tell_user(ev->action,
+			  ev->tell_target ? ev->tell_target
+			  : ev->target	  ? ev->target
+					  : (argc ? argv[0] : "?"),
+			  ev->rule, ev->origin, ev->verdict,
+			  ev->tell_reason ? ev->tell_reason : ev->reason);
 }
 
 void sup_record_allowed(pid_t tid, int level, const char *action, const char *syscall,
@@ -556,6 +585,12 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	struct seccomp_notif_sizes sizes;
 
 	prctl(PR_SET_NAME, "aigate-sup", 0, 0, 0);
+	/*
+	 * A session of our own, without a controlling terminal: the opens we
+	 * make for the sandbox must never reach the user's terminal through
+	 * /dev/tty (sup_open.c opens the caller's own instead).
+	 */
+	(void)setsid();
 	/* mask_stdout's pipes: only aigate may hold their reading ends (run_mask.h). */
 	for (size_t i = 0; i < ARRAY_SIZE(cfg->close_fds); i++)
 		if (cfg->close_fds[i] >= 0)
@@ -596,6 +631,7 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.hidden = cfg->hidden;
 	s.nhidden = cfg->nhidden;
 	s.mounts = cfg->mounts;
+	s.mask = cfg->mask;
 	s.nmounts = cfg->nmounts;
 	the_sup = &s;
 	/* The audit session (id, sequence, counters) is the launcher's, inherited by fork. */

@@ -18,6 +18,7 @@
 #include "policy/blob.h"
 
 struct egress_config;
+struct mask_set;
 
 /* A file hidden at start, by identity: a hard link elsewhere must get the same verdict. */
 struct sup_identity {
@@ -72,6 +73,11 @@ struct supervisor_config {
 	 */
 	const struct egress_config *egress;
 	int close_fds[2]; /* aigate's own descriptors the supervisor must not keep (-1: none) */
+	/*
+	 * mask_stdout: the denial lines on aigate's stderr name what the sandbox
+	 * asked for (a DNS name, a path), which it chooses: masked too.
+	 */
+	const struct mask_set *mask;
 };
 
 /* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */

