@@ -807,15 +807,19 @@ test_mask_dev_tty() {
 	# The secret in a file: script(1) writes its command line into the log.
 	printf '%s\n' "$ANTHROPIC" >"$PROJ/tok.txt"
 	fix_owner
-	inner=$(printf '%q ' timeout -k 5 30 env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" \
+	# --foreground: timeout would otherwise put aigate in a process group of
+	# its own, in the background of script's terminal, where setting raw mode
+	# stops it with SIGTTOU (as it would vi). SHELL: script runs "$SHELL -c";
+	# bash execs the command and dash does not, which changes the groups.
+	inner=$(printf '%q ' timeout --foreground -k 5 30 env -i PATH="$CLEAN_PATH" HOME="$HOME_DIR" \
 		AIGATE_HOME="$AG_HOME" NO_COLOR=1 "${AS_USER[@]}" "$AIGATE" run --audit-log "$AUDIT" \
 		-- sh -c 'cat tok.txt >/dev/tty; echo tty=$?')
-	(cd "$PROJ" && script -qec "$inner </dev/null >$T/redirected.out 2>&1" "$T/terminal.log") \
+	(cd "$PROJ" && SHELL=/bin/sh script -qec "$inner </dev/null >$T/redirected.out 2>&1" "$T/terminal.log") \
 		>/dev/null 2>&1
 	assert_file_contains "$T/redirected.out" "tty=2"
 	assert_file_contains "$T/redirected.out" "No such device or address"
 	assert_no_leak "$T/terminal.log" "$T/redirected.out"
-	(cd "$PROJ" && script -qec "$inner" "$T/pty.log") >/dev/null 2>&1
+	(cd "$PROJ" && SHELL=/bin/sh script -qec "$inner" "$T/pty.log") >/dev/null 2>&1
 	assert_file_contains "$T/pty.log" "sk-ant-***"
 	assert_file_contains "$T/pty.log" "tty=0"
 	assert_no_leak "$T/pty.log"
