@@ -11,7 +11,7 @@ LIBDIR	?= $(PREFIX)/lib/aigate
 DOCDIR	?= $(PREFIX)/share/doc/aigate
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS		:= yaml-0.1 libseccomp libpcre2-8
+PKGS		:= yaml-0.1 libseccomp libpcre2-8 libacl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRIT_CFLAGS	:= $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -20,11 +20,12 @@ CRIT_LIBS	:= $(shell pkg-config --libs criterion 2>/dev/null)
 # exist (Debian ships them in the -dev packages): loading two fewer shared
 # libraries saves ~0.5 ms on every `aigate run`. STATIC_DEPS=0 links them
 # dynamically.
-STATIC_DEPS	?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libyaml.a)),$(wildcard $(shell $(CC) -print-file-name=libpcre2-8.a)),$(wildcard $(shell $(CC) -print-file-name=libseccomp.a))),1,0)
+# libacl.a (libacl1-dev ships it) needs nothing but libc.
+STATIC_DEPS	?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libyaml.a)),$(wildcard $(shell $(CC) -print-file-name=libpcre2-8.a)),$(wildcard $(shell $(CC) -print-file-name=libseccomp.a)),$(wildcard $(shell $(CC) -print-file-name=libacl.a))),1,0)
 ifeq ($(STATIC_DEPS),1)
-AIGATE_LIBS	:= -Wl,-Bstatic $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp 2>/dev/null) -Wl,-Bdynamic
+AIGATE_LIBS	:= -Wl,-Bstatic $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp libacl 2>/dev/null) -Wl,-Bdynamic
 else
-AIGATE_LIBS	:= $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp 2>/dev/null)
+AIGATE_LIBS	:= $(shell pkg-config --libs yaml-0.1 libpcre2-8 libseccomp libacl 2>/dev/null)
 endif
 
 WERROR	?= $(if $(CI),-Werror,)
@@ -153,7 +154,7 @@ $(SHIM_HARNESS): $(BUILD)/obj/tools/shim_harness.o $(SHIM_HARNESS_LAUNCHER_OBJ) 
 
 # The launcher's pure parts the unit tests reach (no namespaces, no main()).
 UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
-	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream)
+	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream seatbelt seatbelt_rx limits)
 
 # The shim's pure parts (no hooks, no platform calls).
 UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide)

@@ -109,6 +109,7 @@ struct audit_session_start {
 	const char *const *policy_files; /* NULL-terminated */
 	const char *enforcement;	 /* "full", "command-line" */
 	const char *const *degraded;	 /* NULL-terminated, may be empty */
+	const char *const *limits; /* resource_limits: key, mechanism, …, NULL; NULL: none set */
 	const char *version;
 };
 

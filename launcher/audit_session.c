@@ -44,6 +44,17 @@ static void fill_start(struct audit_buf *b, const void *ctx)
 	audit_put_raw(b, ",\"path\":");
 	audit_put_str(b, audit_cfg.path ? audit_cfg.path : "");
 	audit_put_raw(b, "}");
+	/* Which mechanism enforces each resource limit the policy sets (docs/limits.md). */
+	audit_put_key(b, "limits");
+	audit_put_raw(b, "{");
+	for (size_t i = 0; s->limits && s->limits[i] && s->limits[i + 1]; i += 2) {
+		if (i)
+			audit_put_raw(b, ",");
+		audit_put_str(b, s->limits[i]);
+		audit_put_raw(b, ":");
+		audit_put_str(b, s->limits[i + 1]);
+	}
+	audit_put_raw(b, "}");
 	audit_put_field(b, "version", s->version);
 }
 

@@ -25,6 +25,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_setup(int argc, char **argv); /* cmd_setup.c: needs root, else EXIT_ERROR */
+int cmd_reset(int argc, char **argv); /* cmd_setup.c: needs root; without --force EXIT_ERROR */
 
 /** cli_usage_error() - print "aigate: error: MSG" and "Try 'aigate CMD --help'."; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -48,23 +48,40 @@ int cmd_doctor(int argc, char **argv)
 	row(f.memfd_seal, "sealed memfd", "", "the immutable policy for supervisor and shim");
 
 	enum features_level level = features_level(&f);
-	printf("\nEnforcement level `aigate run` would get: %d — %s\n", level,
-	       features_level_name(level));
+	printf("\nRung `aigate run` would get: %d — %s\n", level, features_level_name(level));
+	if (level == FEATURES_NONE)
+		printf("  only --allow-degraded runs, with nothing enforced beyond CMD's own "
+		       "command "
+		       "line\n");
+	/* What each rung enforces (docs/fallback.md). */
+	if (level == FEATURES_NO_USERNS)
+		printf("  deny_read, deny_exec and allow_write by the supervisor and Landlock; "
+		       "allow_net needs rung 1%s\n",
+		       f.landlock_abi < 6 ? "; signals to other processes are not scoped (Landlock "
+					    "ABI 6)"
+					  : "");
+	else if (level == FEATURES_SUPERVISOR_ONLY)
+		printf("  deny_read and deny_exec by the supervisor; allow_write only on the calls "
+		       "it "
+		       "traps (mkdir, chmod… are not): `run` needs --allow-degraded\n");
+	if (level != FEATURES_FULL)
+		printf("\nTo get rung 1:\n");
 	if (!f.userns)
 		printf("  fix user namespaces: %s\n", f.userns_hint);
+	else if (!f.mountns || !f.pidns || !f.netns)
+		printf("  fix mount/PID/network namespaces inside a user namespace: in a "
+		       "container, "
+		       "run it with --security-opt seccomp=unconfined or allow unshare(2)\n");
 	if (!f.seccomp_notif)
 		printf("  fix seccomp user notification: needs Linux 5.0+ with "
 		       "CONFIG_SECCOMP_FILTER; "
 		       "in a container, do not block seccomp(2)\n");
 	if (!f.landlock_abi)
-		printf("  Landlock: needs Linux 5.13+ with lsm=landlock on the kernel command "
-		       "line\n");
+		printf("  Landlock: needs Linux 5.13+ with lsm=landlock on the kernel command line "
+		       "(rung 2 without user namespaces)\n");
 	if (!f.cgroup2_delegated && !f.cgroup1_controllers)
 		printf("  resource limits: start aigate in a systemd user scope (systemd-run "
 		       "--user "
 		       "--scope -p Delegate=yes …) or set AIGATE_CGROUP to a delegated cgroup\n");
-	printf("\nNote: this build has the namespace sandbox but not yet the seccomp supervisor:\n"
-	       "`aigate run` refuses a policy with deny_exec subcommand rules unless\n"
-	       "--allow-degraded (see docs/how-it-works.md).\n");
 	return level == FEATURES_FULL ? EXIT_OK : EXIT_ERROR;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_policy.c — `aigate policy dump` and `aigate policy check`. Both work
- * on the compiled blob read back from its sealed memfd, the same bytes the
+ * cmd_policy.c — `aigate policy dump`, `check` and `seatbelt`. All work on
+ * the compiled blob read back from its sealed memfd, the same bytes the
  * supervisor and the shim will judge with, so what they print is what runs.
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "launcher/config.h"
 #include "launcher/log.h"
 #include "launcher/policy_memfd.h"
+#include "launcher/seatbelt.h"
 #include "policy/blob.h"
 #include "policy/util.h"
 
@@ -163,6 +164,39 @@ static int check_exec(const struct policy_blob *b, int argc, char **argv)
 	return EXIT_ERROR;
 }
 
+/* `policy seatbelt`: the macOS Seatbelt profile, for review (docs/macos.md). */
+static int seatbelt(int argc, char **argv)
+{
+	struct seatbelt_options so = { 0 };
+	struct seatbelt_diag diag = { "" };
+	struct config_paths cp;
+	struct policy_blob b;
+	int r, fd = -1;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--case-sensitive") == 0)
+			so.flags |= SEATBELT_F_CASE_SENSITIVE;
+		else if (strcmp(argv[i], "--strict-subcommands") == 0)
+			so.flags |= SEATBELT_F_STRICT_SUBCOMMANDS;
+		else
+			return cli_usage_error("policy", "seatbelt: unknown argument '%s'",
+					       argv[i]);
+	}
+	if ((r = open_compiled(&cp, &b, &fd)) >= 0)
+		return r;
+	so.home = b.env.home;
+	so.root = b.env.root;
+	so.aigate_dir = cp.dir;
+	r = seatbelt_write(stdout, &b, &so, &diag);
+	close(fd);
+	if (r < 0) {
+		log_error("cannot write the Seatbelt profile: %s",
+			  diag.msg[0] ? diag.msg : strerror(-r));
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
 int cmd_policy(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
@@ -177,7 +211,7 @@ int cmd_policy(int argc, char **argv)
 		return cli_usage_error("policy", "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind >= argc)
-		return cli_usage_error("policy", "missing subcommand: dump or check");
+		return cli_usage_error("policy", "missing subcommand: dump, check or seatbelt");
 	const char *sub = argv[optind];
 	if (strcmp(sub, "dump") == 0) {
 		if (optind + 1 < argc)
@@ -189,8 +223,11 @@ int cmd_policy(int argc, char **argv)
 		close(fd);
 		return r;
 	}
+	if (strcmp(sub, "seatbelt") == 0)
+		return seatbelt(argc - optind - 1, argv + optind + 1);
 	if (strcmp(sub, "check") != 0)
-		return cli_usage_error("policy", "unknown subcommand '%s' (dump or check)", sub);
+		return cli_usage_error("policy",
+				       "unknown subcommand '%s' (dump, check or seatbelt)", sub);
 	if (optind + 1 >= argc)
 		return cli_usage_error("policy", "check needs 'read PATH…' or 'exec -- CMD…'");
 	const char *kind = argv[optind + 1];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "launcher/acl_apply.h"
 #include "launcher/cli.h"
 #include "launcher/config.h"
 #include "launcher/config_edit.h"
@@ -135,6 +136,8 @@ static int apply_edit(const struct edit_request *req)
 		log_info("%s: %s %zu %s, %zu unchanged", cp.global_display,
 			 req->op == CONFIG_EDIT_ADD ? "added" : "removed", res.changed,
 			 res.changed == 1 ? "rule" : "rules", res.unchanged);
+	/* deny_read: the ACL layer (docs/setup.md); its failures are warnings, the edit stands. */
+	acl_apply_after_edit(&cp, req->field, req->op == CONFIG_EDIT_ADD, req->values, req->n);
 	return EXIT_OK;
 }
 

@@ -34,12 +34,15 @@
 #include "launcher/sandbox.h"
 #include "launcher/shim_env.h"
 #include "policy/blob.h"
+#include "policy/util.h"
+#include "launcher/run_as_user.h"
 
 extern char **environ;
 
 struct run_opts {
 	bool dry_run, degraded, ci, fail_on_violation, no_shim;
 	const char *audit_path;
+	const char *as_user; /* --as-user: become this user before the sandbox starts */
 };
 
 static double now_ms(void)
@@ -103,7 +106,8 @@ static void forward_signal(int sig)
  */
 static int run_unsandboxed(char **cmd)
 {
-	log_warn("degraded run: NO sandbox (no user namespaces): deny_read, allow_write, "
+	log_warn("degraded run: NO sandbox (no user namespaces, no seccomp user notification): "
+		 "deny_read, allow_write, "
 		 "deny_exec of child processes, allow_net, mask_stdout and resource_limits are NOT "
 		 "enforced; only the command line was checked");
 	fflush(NULL);
@@ -151,6 +155,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					      { "ci", no_argument, NULL, 'C' },
 					      { "fail-on-violation", no_argument, NULL, 'F' },
 					      { "no-shim", no_argument, NULL, 'S' },
+					      { "as-user", required_argument, NULL, 'U' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	int c;
@@ -176,11 +181,19 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'S':
 			o->no_shim = true;
 			break;
+		case 'U':
+			/* Not root, no such user: said before anything is loaded or opened. */
+			if (run_as_user_check(optarg) != EXIT_OK)
+				return EXIT_USAGE;
+			o->as_user = optarg;
+			break;
 		case 'h':
 			return cli_print_help("run");
 		default:
 			if (optopt == 'A')
 				return cli_usage_error("run", "--audit-log needs a file (or -)");
+			if (optopt == 'U')
+				return cli_usage_error("run", "--as-user needs a user name");
 			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -271,10 +284,58 @@ static int plan_masks(const struct sbx_plan *plan, const struct policy_blob *b,
 	return r;
 }
 
+/*
+ * The fallback ladder (docs/fallback.md): rung 1 has every namespace; 2
+ * (no user namespaces) the supervisor, Landlock and the shim; 3 the
+ * supervisor and the shim. What a rung cannot enforce of the policy is a
+ * gap: named, with the fix, and a refusal unless --allow-degraded.
+ */
+struct rung {
+	int level; /* 1, 2, 3 */
+	const char *name;
+	int landlock_abi;
+	const char *fix; /* how to get rung 1 on this system */
+	struct {
+		const char *what, *why;
+	} gaps[6];
+	size_t ngaps;
+};
+
+static void rung_gap(struct rung *g, const char *what, const char *why)
+{
+	if (g->ngaps < ARRAY_SIZE(g->gaps)) {
+		g->gaps[g->ngaps].what = what;
+		g->gaps[g->ngaps].why = why;
+		g->ngaps++;
+	}
+}
+
+/* What the flat rungs (2 and 3) cannot give @b. */
+static void rung_flat_gaps(struct rung *g, const struct policy_blob *b)
+{
+	if (b->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET)
+		rung_gap(g, "allow_net", "needs a network namespace of its own");
+	if (g->level == 3) {
+		rung_gap(g, "allow_write",
+			 "is kept by the supervisor alone: opens, renames, links, unlinks and "
+			 "truncates outside the write roots are refused, but mkdir, rmdir, mknod, "
+			 "chmod and bind are not (Landlock would)");
+		rung_gap(g, "process isolation",
+			 "cannot keep the sandbox from signalling the user's other processes "
+			 "(Landlock ABI 6 would)");
+	} else if (g->landlock_abi < 6) {
+		rung_gap(g, "process isolation",
+			 "cannot keep the sandbox from signalling the user's other processes or "
+			 "reaching the host's abstract unix sockets (needs Landlock ABI 6, Linux "
+			 "6.12)");
+	}
+}
+
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
 			 struct run_audit *ra, double t0, double t1, int policy_fd,
-			 const int shim_sock[2], const struct egress_config *egress)
+			 const int shim_sock[2], const struct egress_config *egress,
+			 const struct rung *rung)
 {
 	struct sbx_plan plan;
 	double t2 = now_ms();
@@ -300,20 +361,63 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 	log_debug("policy loaded and sealed in %.2f ms; plan of %zu mounts built in %.2f ms "
 		  "(%zu entries walked)",
 		  t1 - t0, plan.n, now_ms() - t2, plan.walked);
+	/* resource_limits: the mechanism for each on this host; those none can enforce are gaps. */
+	static struct limits lim;
+	if ((r = limits_plan(&lim, b, rung->level == 1)) < 0 ||
+	    (r = limits_plan_add(&lim, &plan)) < 0) {
+		log_error("cannot plan resource_limits: %s", strerror(-r));
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return EXIT_SANDBOX;
+	}
+	ra->limits = lim.audit;
 	/* Fail closed: a protection the plan cannot give stops the run. */
 	for (size_t i = 0; i < plan.ngaps; i++)
 		log_msg(o->degraded ? LOG_WARN : LOG_ERROR,
 			"%s cannot be enforced in this build (it %s)", plan.gaps[i].what,
 			plan.gaps[i].why);
-	if (plan.ngaps && !o->degraded) {
-		log_error("refusing to run '%s' without them; change the policy or the "
-			  "directory, or pass --allow-degraded",
-			  cmd[0]);
+	/*
+	 * Flat rungs: connect(2) is not judged without a network namespace,
+	 * and a mount cannot hide a socket: the host services rung 1 hides
+	 * (the session bus and systemd --user, a container runtime) would run
+	 * whatever the agent asks of them, outside the sandbox.
+	 */
+	struct rung flat_rung;
+	if (rung->level > 1) {
+		flat_rung = *rung;
+		for (size_t i = 0; i < plan.n; i++)
+			if ((plan.ops[i].kind == SBX_HIDE_DIR ||
+			     plan.ops[i].kind == SBX_HIDE_FILE) &&
+			    (strncmp(plan.ops[i].why, "your session's sockets", 22) == 0 ||
+			     strncmp(plan.ops[i].why, "container runtime socket", 24) == 0)) {
+				rung_gap(
+					&flat_rung, "host service sockets",
+					"cannot keep the sandbox from connecting to the host's "
+					"session bus, systemd --user or a container runtime socket "
+					"(connect(2) is judged only with a network namespace; "
+					"pass_env: [XDG_RUNTIME_DIR] accepts the session's)");
+				break;
+			}
+		rung = &flat_rung;
+	}
+	for (size_t i = 0; i < rung->ngaps; i++)
+		log_msg(o->degraded ? LOG_WARN : LOG_ERROR,
+			"%s cannot be enforced at rung %d (%s): it %s", rung->gaps[i].what,
+			rung->level, rung->name, rung->gaps[i].why);
+	if ((plan.ngaps || rung->ngaps) && !o->degraded) {
+		if (rung->ngaps)
+			log_error("refusing to run '%s' without them. Fix: %s. Or pass "
+				  "--allow-degraded (see `aigate doctor`)",
+				  cmd[0], rung->fix);
+		else
+			log_error("refusing to run '%s' without them; change the policy or the "
+				  "directory, or pass --allow-degraded",
+				  cmd[0]);
 		sbx_abort(h);
 		sbx_plan_free(&plan);
 		return EXIT_SANDBOX;
 	}
-	const char **gaps = calloc(plan.ngaps + 1, sizeof(*gaps));
+	const char **gaps = calloc(plan.ngaps + rung->ngaps + 1, sizeof(*gaps));
 	if (!gaps) {
 		sbx_abort(h);
 		sbx_plan_free(&plan);
@@ -321,16 +425,40 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 	}
 	for (size_t i = 0; i < plan.ngaps; i++)
 		gaps[i] = plan.gaps[i].what;
-	r = run_audit_start(ra, cmd, b, "full", gaps);
+	for (size_t i = 0; i < rung->ngaps; i++)
+		gaps[plan.ngaps + i] = rung->gaps[i].what;
+	r = run_audit_start(ra, cmd, b, rung->level == 1 ? "full" : rung->name, gaps);
 	free(gaps);
 	if (r != 0) {
 		sbx_abort(h);
 		sbx_plan_free(&plan);
 		return r;
 	}
-	struct sbx_supervision sv = {
-		.blob = b, .audit_fd = ra->cfg.fd, .shim_fd = shim_sock[0], .egress = egress
-	};
+	/* The flat rungs start here, with the plan known (nothing to overlap with). */
+	if (!h) {
+		int ruleset = -1;
+		if ((r = sbx_flat_prepare(&plan, rung->landlock_abi, &ruleset)) < 0 ||
+		    (r = sbx_start_flat(cmd, masking(b), ruleset, &h)) < 0) {
+			if (r != -ECANCELED)
+				log_error("cannot start the sandbox without namespaces: %s",
+					  strerror(-r));
+			if (ruleset >= 0)
+				close(ruleset);
+			sbx_plan_free(&plan);
+			return EXIT_SANDBOX;
+		}
+		if (ruleset >= 0)
+			close(ruleset); /* CMD has its copy; enforced on itself before its filter */
+		log_debug("running at rung %d (%s): no namespaces; %s", rung->level, rung->name,
+			  rung->level == 2
+				  ? "the supervisor, Landlock and the shim enforce the policy"
+				  : "the supervisor and the shim enforce the policy");
+	}
+	struct sbx_supervision sv = { .blob = b,
+				      .audit_fd = ra->cfg.fd,
+				      .shim_fd = shim_sock[0],
+				      .egress = egress,
+				      .limits = &lim };
 	struct mask_set *mask = NULL;
 	if (masking(b)) {
 		if (plan_masks(&plan, b, &mask) < 0) {
@@ -388,6 +516,11 @@ int cmd_run(int argc, char **argv)
 		close(fd);
 		return r;
 	}
+	/* --as-user: root loaded the policy and opened the trail; all the rest runs as the user. */
+	if (o.as_user && (r = run_as_user_become(o.as_user)) != EXIT_OK) {
+		close(fd);
+		return run_audit_end(&ra, r, false);
+	}
 
 	/* A denied command line: nothing runs; the session says so, start to end. */
 	if (precheck_argv(&b, cmd, ncmd, false)) {
@@ -441,8 +574,32 @@ int cmd_run(int argc, char **argv)
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
 	if (started == 0) {
+		static const struct rung full = { .level = 1, .name = "full" };
 		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock,
-				  net ? &egress : NULL);
+				  net ? &egress : NULL, &full);
+		close(fd);
+		close_pair(shim_sock);
+		return run_audit_end(&ra, r, o.fail_on_violation);
+	}
+	/*
+	 * No user namespaces: down the ladder. The supervisor (and Landlock
+	 * where the kernel has it) still enforce deny_read, deny_exec and the
+	 * write roots; what they cannot is said, and refused without
+	 * --allow-degraded.
+	 */
+	struct features f;
+	features_probe(&f);
+	if (f.seccomp_notif) {
+		struct rung rung = { .level = f.landlock_abi > 0 ? 2 : 3,
+				     .landlock_abi = f.landlock_abi,
+				     .fix = f.userns_hint[0] ? f.userns_hint
+							     : "enable user namespaces" };
+		rung.name =
+			rung.level == 2 ? "no user namespaces" : "no user namespaces, no Landlock";
+		rung_flat_gaps(&rung, &b);
+		log_debug("cannot create the sandbox's namespaces (%s): rung %d",
+			  strerror(-started), rung.level);
+		r = run_sandboxed(NULL, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock, NULL, &rung);
 		close(fd);
 		close_pair(shim_sock);
 		return run_audit_end(&ra, r, o.fail_on_violation);
@@ -460,9 +617,8 @@ int cmd_run(int argc, char **argv)
 		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
 	close(fd);
-	struct features f;
-	features_probe(&f);
-	log_error("cannot create the sandbox's namespaces: %s; refusing to run '%s' unprotected. "
+	log_error("cannot create the sandbox's namespaces (%s), and without seccomp user "
+		  "notification there is no supervisor either; refusing to run '%s' unprotected. "
 		  "Fix: %s. Or pass --allow-degraded (see `aigate doctor`)",
 		  strerror(-started), cmd[0],
 		  f.userns_hint[0] ? f.userns_hint : "enable user namespaces");

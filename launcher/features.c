@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "launcher/features.h"
+#include "launcher/limits.h"
 #include "policy/util.h"
 
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
@@ -96,65 +97,6 @@ static int read_int_file(const char *path, int fallback)
 	return v;
 }
 
-static bool cgroup1_mounted(const char *controller)
-{
-	FILE *f = fopen("/proc/self/mounts", "re");
-	char line[1024];
-	bool found = false;
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char dev[256], dir[512], type[64], opts[512];
-		if (sscanf(line, "%255s %511s %63s %511s", dev, dir, type, opts) != 4)
-			continue;
-		if (strcmp(type, "cgroup") != 0)
-			continue;
-		for (char *tok = strtok(opts, ","); tok; tok = strtok(NULL, ","))
-			if (strcmp(tok, controller) == 0)
-				found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-/* A delegated cgroup v2 subtree: our own cgroup is writable and has controllers to enable. */
-static bool cgroup2_delegated(void)
-{
-	char line[1024], path[PATH_MAX + 64];
-	const char *env = getenv("AIGATE_CGROUP");
-	FILE *f;
-
-	if (env && *env) {
-		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", env);
-		return access(path, W_OK) == 0;
-	}
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return false;
-	path[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.controllers",
-				 line + 3);
-		}
-	}
-	fclose(f);
-	if (!path[0])
-		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[256];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 1)
-		return false; /* no controllers available here */
-	char *slash = strrchr(path, '/');
-	snprintf(slash, sizeof(path) - (size_t)(slash - path), "/cgroup.subtree_control");
-	return access(path, W_OK) == 0;
-}
-
 void features_probe(struct features *f)
 {
 	bool no = false, yes = true;
@@ -185,9 +127,24 @@ void features_probe(struct features *f)
 	f->notif_sync_wakeup = f->seccomp_notif && in_child(try_notif, &yes);
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	f->landlock_abi = abi > 0 ? (int)abi : 0;
-	f->cgroup2_delegated = cgroup2_delegated();
-	f->cgroup1_controllers = getuid() == 0 && cgroup1_mounted("memory") &&
-				 cgroup1_mounted("pids") && cgroup1_mounted("cpu");
+	/*
+	 * Test-only (docs/fallback.md): AIGATE_TEST_NO_LANDLOCK=1 makes aigate
+	 * act as on a kernel without Landlock, so rung 3 can be tested on a
+	 * machine that has it. It can only take protection away.
+	 */
+	const char *no_ll = getenv("AIGATE_TEST_NO_LANDLOCK");
+	if (no_ll && strcmp(no_ll, "1") == 0)
+		f->landlock_abi = 0;
+	/*
+	 * cgroups: the probe resource_limits uses (limits_cgroup.c), so that
+	 * doctor and run agree. v2 counts when a delegated subtree (our own
+	 * cgroup, or AIGATE_CGROUP) can give us any of the memory, pids and
+	 * cpu controllers; v1 when root can use all three hierarchies.
+	 */
+	struct limits_host host;
+	limits_host_probe(f->userns, &host, NULL);
+	f->cgroup2_delegated = host.cgroup2 != 0;
+	f->cgroup1_controllers = host.root && (host.cgroup1 & LIMITS_CTL_ALL) == LIMITS_CTL_ALL;
 	int mfd = memfd_create("aigate-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd >= 0) {
 		f->memfd_seal = fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_WRITE) == 0;

@@ -24,8 +24,8 @@ struct features {
 	bool seccomp_notif;	  /* SECCOMP_RET_USER_NOTIF is available */
 	bool notif_sync_wakeup;	  /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is accepted */
 	int landlock_abi;	  /* 0: none */
-	bool cgroup2_delegated;	  /* a writable cgroup v2 subtree with controllers */
-	bool cgroup1_controllers; /* cpu, memory, pids v1 hierarchies mounted */
+	bool cgroup2_delegated;	  /* a delegated cgroup v2 subtree offers memory, pids or cpu */
+	bool cgroup1_controllers; /* root, with cpu, memory, pids v1 hierarchies writable */
 	bool memfd_seal;
 	char userns_hint[256]; /* what blocks user namespaces, if known */
 };

@@ -32,6 +32,8 @@ static const char overview[] =
 	"  policy check exec -- CMD…      would the sandbox deny this command line? which rule?\n"
 	"  run [OPTIONS] [--] CMD [ARGS…] run CMD in the sandbox\n"
 	"  audit [FILE…] [OPTIONS]        summarise audit logs (--follow: watch one)\n"
+	"  setup [--group G] [--user U]   (root) create the ai-agents group and ai-runner user\n"
+	"  reset [--force]                (root) remove them, the ACL entries and the config\n"
 	"  help [COMMAND]                 this text, or a command's\n"
 	"\n"
 	"Options:\n"
@@ -90,15 +92,24 @@ static const struct help helps[] = {
 	  "Usage: aigate policy dump\n"
 	  "       aigate policy check read PATH…\n"
 	  "       aigate policy check exec -- CMD [ARGS…]\n"
+	  "       aigate policy seatbelt [--case-sensitive] [--strict-subcommands]\n"
 	  "\n"
 	  "dump: compile the effective policy into the blob the sandbox uses, pass it\n"
 	  "through a sealed memfd as `run` does, and print it back.\n"
 	  "check: say whether the policy denies reading PATH or running the command line,\n"
 	  "and which rule (file:line) decides.\n"
-	  "Exit: 0 allowed, 1 denied, 2 usage or configuration error.\n" },
+	  "seatbelt: print the macOS Seatbelt profile (SBPL, for sandbox-exec) that\n"
+	  "enforces the policy there, for review on any system (docs/macos.md).\n"
+	  "  --case-sensitive       the Mac's volumes are case-sensitive: match paths byte\n"
+	  "                         for byte (default: deny rules match either case)\n"
+	  "  --strict-subcommands   deny the whole command of a subcommand rule (kubectl\n"
+	  "                         for \"kubectl delete\"): Seatbelt cannot see arguments\n"
+	  "Exit: 0 allowed (seatbelt: printed), 1 denied (seatbelt: a rule the profile\n"
+	  "cannot express), 2 usage or configuration error.\n" },
 	{ "run",
 	  "Usage: aigate run [--dry-run] [--allow-degraded] [--audit-log FILE] [--ci]\n"
-	  "                  [--fail-on-violation] [--no-shim] [--] CMD [ARGS…]\n"
+	  "                  [--fail-on-violation] [--no-shim] [--as-user U]\n"
+	  "                  [--] CMD [ARGS…]\n"
 	  "\n"
 	  "Run CMD in the sandbox (docs/how-it-works.md). Option parsing stops at CMD:\n"
 	  "`aigate run claude --version` runs `claude --version`.\n"
@@ -115,10 +126,16 @@ static const struct help helps[] = {
 	  "      --fail-on-violation  exit 3 when CMD succeeded but something was denied\n"
 	  "      --no-shim        do not preload libaigate_shim.so (a program that breaks\n"
 	  "                       under LD_PRELOAD); the supervisor still judges everything\n"
+	  "      --as-user U      (root only) load the policy and open the audit log as root,\n"
+	  "                       then run the sandbox, its supervisor and CMD as U, for good\n"
+	  "                       (ai-runner, made by `aigate setup`): the ACLs `deny read`\n"
+	  "                       sets apply too (docs/setup.md). Exit 2: not root, no such\n"
+	  "                       user, or U is root\n"
 	  "Exit: CMD's status; 128+N when CMD dies of signal N; 3 (--fail-on-violation);\n"
 	  "125 when the sandbox cannot be built, its seccomp supervisor died, or the audit\n"
 	  "log cannot be written (audit.on_error: fail); 126 CMD denied or not executable;\n"
-	  "127 CMD not found; 2 usage or configuration error.\n" },
+	  "127 CMD not found; 137 resource_limits.max_memory stopped the sandbox\n"
+	  "(docs/limits.md); 2 usage or configuration error.\n" },
 	{ "audit",
 	  "Usage: aigate audit [FILE…] [--session ID] [--since TIME]\n"
 	  "                    [--format table|json|markdown]\n"
@@ -139,6 +156,30 @@ static const struct help helps[] = {
 	  "A line that is not an audit record is reported as FILE:LINE and skipped.\n"
 	  "Exit: 0 done, 1 a FILE could not be read or held lines that are not audit\n"
 	  "records (the summary of the rest is still printed), 2 usage error.\n" },
+	{ "setup",
+	  "Usage: sudo aigate setup [--group G] [--user U]\n"
+	  "\n"
+	  "Create the system group G (ai-agents) and the system user U (ai-runner: no home,\n"
+	  "no login shell, primary group G), or add an existing U to G; record both in\n"
+	  "/etc/aigate/setup.conf. Running it again changes nothing (\"already set up\").\n"
+	  "Afterwards `aigate deny read` also gives every existing file a pattern matches\n"
+	  "the POSIX ACL entry group:G:---, and `sudo aigate run --as-user U` runs the\n"
+	  "sandbox as U, whom those entries deny (docs/setup.md).\n"
+	  "  -g, --group G   the group's name (default ai-agents)\n"
+	  "  -u, --user U    the user's name (default ai-runner)\n"
+	  "Exit: 0 done or already set up, 1 not root (\"operation requires elevated\n"
+	  "privileges\"), already set up with other names, or a tool failed, 2 usage.\n" },
+	{ "reset",
+	  "Usage: sudo aigate reset [--force]\n"
+	  "\n"
+	  "Undo setup: remove the ACL entries of the group that the policy's deny_read rules\n"
+	  "find (in ~ and the current project), the user and the group setup created,\n"
+	  "/etc/aigate/setup.conf, and ~/.aigate/config.yaml ($AIGATE_HOME; under sudo, the\n"
+	  "invoking user's). The audit logs are kept. Without --force, only says what it\n"
+	  "would remove.\n"
+	  "  -f, --force   remove them\n"
+	  "Exit: 0 removed (or nothing to remove), 1 not root (\"operation requires\n"
+	  "elevated privileges\"), no --force, or a step failed, 2 usage.\n" },
 	{ "help", "Usage: aigate help [COMMAND]\n" },
 };
 

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init },	  { "deny", cmd_deny },	    { "allow", cmd_allow },
 	{ "status", cmd_status }, { "doctor", cmd_doctor }, { "policy", cmd_policy },
 	{ "run", cmd_run },	  { "audit", cmd_audit },   { "help", cmd_help },
+	{ "setup", cmd_setup },	  { "reset", cmd_reset },
 };
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

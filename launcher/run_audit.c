@@ -115,6 +115,7 @@ int run_audit_start(struct run_audit *ra, char **cmd, const struct policy_blob *
 					 .policy_files = files,
 					 .enforcement = enforcement,
 					 .degraded = degraded,
+					 .limits = ra->limits,
 					 .version = AIGATE_VERSION };
 	if (audit_session_start(&s) < 0 && audit_failed(NULL)) {
 		stopped_message();

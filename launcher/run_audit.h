@@ -29,6 +29,8 @@ struct run_audit {
 	 * (programs' names), so it is masked like the sandbox's output.
 	 */
 	struct mask_set *mask;
+	/* resource_limits: key, mechanism, …, NULL for session_start (limits.h); NULL: none. */
+	const char *const *limits;
 };
 
 /* What --fail-on-violation turns a successful run into when something was denied. */

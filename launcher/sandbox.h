@@ -17,6 +17,7 @@
 
 #include "launcher/config.h"
 #include "launcher/env_filter.h"
+#include "launcher/limits.h"
 #include "policy/blob.h"
 
 struct mask_set;
@@ -53,7 +54,7 @@ struct sbx_gap {
 	char *why;
 };
 
-#define SBX_MAX_ENV_OWNED 4
+#define SBX_MAX_ENV_OWNED 6
 
 struct sbx_plan {
 	struct sbx_op *ops;
@@ -81,6 +82,11 @@ struct sbx_plan {
 	/* allow_net: a network namespace of its own; the egress's names (for --dry-run). */
 	bool net;
 	uint32_t net_names;
+	/* resource_limits' per-process fallbacks, which CMD sets itself (limits_plan_add()). */
+	struct limits_rlimits rlimits;
+	/* The fallback rungs (sbx_flat_prepare()): nothing mounted; a private TMPDIR. */
+	bool flat;
+	char *flat_tmpdir;
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */
@@ -139,6 +145,25 @@ int sbx_mount_execute(const struct sbx_plan *plan, const struct sbx_op **ret_fai
 
 struct sbx_handle;
 struct sup_identity;
+struct sup_mount;
+
+/**
+ * sbx_flat_prepare() - read @plan for the fallback rungs (sandbox_flat.c):
+ * make the private TMPDIR and, with @landlock_abi >= 1, the Landlock
+ * ruleset of the plan's write roots (*@ret_ruleset, else -1). Returns 0 or
+ * -errno; sbx_flat_cleanup() undoes it either way.
+ */
+int sbx_flat_prepare(struct sbx_plan *plan, int landlock_abi, int *ret_ruleset);
+
+/**
+ * sbx_flat_paths() - the supervisor's write roots and read-only paths in
+ * the fallback rungs (supervisor_config.flat_paths), pointing into @plan.
+ * Returns 0 with a malloc'd array, or -ENOMEM.
+ */
+int sbx_flat_paths(const struct sbx_plan *plan, struct sup_mount **ret, size_t *ret_n);
+
+/** sbx_flat_cleanup() - remove the private TMPDIR and all in it (after the run). */
+void sbx_flat_cleanup(struct sbx_plan *plan);
 
 /**
  * sbx_denied_identities() - the (device, inode) of every regular file the
@@ -155,6 +180,7 @@ struct sbx_supervision {
 	const struct egress_config *egress; /* allow_net: the egress's settings (else NULL) */
 	const struct mask_set *mask;	    /* mask_stdout (mask_stream.h), with sbx_start(mask) */
 	unsigned mask_delay_ms;
+	const struct limits *limits; /* resource_limits (limits.h); NULL: none */
 };
 
 /**
@@ -170,6 +196,17 @@ struct sbx_supervision {
  * anything else (-EAGAIN, -ENOMEM) is a resource failure.
  */
 int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret);
+
+/**
+ * sbx_start_flat() - the same for the fallback rungs, where no namespace
+ * can be created (docs/fallback.md): init and CMD are plain children,
+ * init a child subreaper; nothing is mounted (the plan's operations are
+ * the supervisor's and Landlock's business); CMD confines itself with the
+ * Landlock ruleset @landlock_fd (-1: none) before its seccomp filter. Only
+ * the processes started from here on are killed at the end. Returns as
+ * sbx_start().
+ */
+int sbx_start_flat(char *const *argv, bool mask, int landlock_fd, struct sbx_handle **ret);
 
 /** sbx_abort() - end a started sandbox that will not run (the plan failed or is refused). */
 void sbx_abort(struct sbx_handle *h);

@@ -738,10 +738,7 @@ int sbx_plan_build(struct sbx_plan *plan, const struct policy_blob *b,
 		if ((r = sbx_plan_net(plan)) < 0)
 			goto fail;
 	}
-	if ((b->hdr->max_memory || b->hdr->max_cpu_percent || b->hdr->max_pids) &&
-	    (r = sbx_add_gap(plan, "resource_limits",
-			     "needs the resource-limit enforcement, not in this build yet")) < 0)
-		goto fail;
+	/* resource_limits: their gaps depend on the host; cmd_run adds them (limits_plan_add()). */
 
 	/* The order is the execution order: later mounts sit on top of earlier ones. */
 	if ((r = sbx_add_op(plan, SBX_PRIVATE_ROOT, "/", "no mount propagates to the host", 0,
@@ -886,6 +883,8 @@ void sbx_plan_free(struct sbx_plan *plan)
 {
 	if (!plan)
 		return;
+	/* Flat: the private TMPDIR goes with the plan (after the run, or on an error path). */
+	sbx_flat_cleanup(plan);
 	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->ops[i].path);
 		free(plan->ops[i].why);

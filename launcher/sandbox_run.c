@@ -14,6 +14,7 @@
  * After clone() the children use only async-signal-safe calls, report
  * failure through the pipe and _exit().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -36,6 +37,7 @@
 
 #include "launcher/cli.h"
 #include "launcher/log.h"
+#include "launcher/landlock.h"
 #include "launcher/run_loop.h"
 #include "launcher/run_mask.h"
 #include "launcher/safe_str.h"
@@ -110,6 +112,16 @@ static int map_ids(uid_t uid, gid_t gid)
 	return map_one("/proc/self/gid_map", (unsigned)gid);
 }
 
+/* Does this process hold any capability (permitted or effective)? */
+static bool holds_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return true; /* unknown: try to drop, and fail loudly */
+	return (data[0].permitted | data[1].permitted | data[0].effective | data[1].effective) != 0;
+}
+
 static int drop_capabilities(int last_cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -166,6 +178,12 @@ struct child_ctx {
 	gid_t gid;
 	int last_cap; /* /proc/sys/kernel/cap_last_cap, read before clone */
 	bool net;     /* allow_net: a network namespace of its own, the egress's listeners */
+	/*
+	 * The fallback rungs (docs/fallback.md): no namespaces at all; the
+	 * supervisor, Landlock (@landlock_fd, -1: none) and the shim confine CMD.
+	 */
+	bool flat;
+	int landlock_fd;
 	const struct run_mask *mask; /* mask_stdout: CMD's piped stdout/stderr, or NULL */
 	sigset_t oldmask;
 };
@@ -194,14 +212,30 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	 * every inherited mount locked: the agent can no longer umount,
 	 * mount --move or non-recursively bind our overmounts away.
 	 */
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+	/*
+	 * Flat: aigate made itself non-dumpable (start()); CMD must be
+	 * dumpable again, or the supervisor could not read the paths and argv
+	 * of its calls (EFAULT). Nothing of the sandbox runs yet, and exec
+	 * sets the flag anew for whatever CMD becomes.
+	 */
+	if (c->flat && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "dumpable", NULL, 125);
+	if (!c->flat && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "nested user namespace", NULL,
 				125);
-	if ((r = map_ids(c->uid, c->gid)) < 0)
+	if (!c->flat && (r = map_ids(c->uid, c->gid)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "nested uid/gid map", NULL, 125);
 	/* No user namespaces below this one: no way back to CAP_SYS_ADMIN over a mount namespace. */
-	if ((r = write_file("/proc/sys/user/max_user_namespaces", "0")) < 0)
+	if (!c->flat && (r = write_file("/proc/sys/user/max_user_namespaces", "0")) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "user.max_user_namespaces=0", NULL,
+				125);
+	/*
+	 * resource_limits' fallbacks (limits.h), once in the nested user
+	 * namespace: RLIMIT_NPROC is counted per (user namespace, uid), so
+	 * here it counts the sandbox's tasks alone.
+	 */
+	if ((r = limits_child_apply(&plan->rlimits)) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, -r, "resource limits (setrlimit)", NULL,
 				125);
 	if (chdir(plan->cwd) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "chdir", plan->cwd, 125);
@@ -216,11 +250,26 @@ static _Noreturn void cmd_child(const struct child_ctx *c)
 	/* A fresh session keyring: the host session's keys (kerberos, ecryptfs) stay out of reach. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "session keyring", NULL, 125);
-	if ((r = drop_capabilities(c->last_cap)) < 0)
+	/*
+	 * Flat (no user namespace): an ordinary user holds no capability and
+	 * may not change securebits or the bounding set (EPERM); no_new_privs
+	 * below is what keeps setuid programs from granting any.
+	 */
+	if ((!c->flat || holds_capabilities()) && (r = drop_capabilities(c->last_cap)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "dropping capabilities", NULL, 125);
 	/* setuid binaries and file capabilities can never raise privileges inside. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "no_new_privs", NULL, 125);
+	/*
+	 * Flat: Landlock, before the filter (its calls are not trapped). Only
+	 * the write roots stay writable to the kernel's own checks (mkdir,
+	 * rmdir, mknod, bind), and signals and abstract sockets stay inside.
+	 */
+	if (c->landlock_fd >= 0) {
+		if ((r = landlock_enforce(c->landlock_fd)) < 0)
+			report_and_exit(c->report_fd, REPORT_SETUP, -r, "Landlock", NULL, 125);
+		close(c->landlock_fd);
+	}
 	/*
 	 * The filter, last: from here on every trapped call of this process
 	 * and of everything it starts is decided by the supervisor, outside.
@@ -291,9 +340,16 @@ static _Noreturn void init_child(struct child_ctx *c)
 	 */
 	if (setsid() < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, errno, "setsid", NULL, 125);
-	if ((r = map_ids(c->uid, c->gid)) < 0)
+	/*
+	 * Flat: no PID namespace, so init is what keeps the sandbox's
+	 * processes together: orphans (a daemonized server) come to it, are
+	 * reaped by it, and are killed by aigate when the run ends.
+	 */
+	if (c->flat && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		report_and_exit(c->report_fd, REPORT_SETUP, errno, "child subreaper", NULL, 125);
+	if (!c->flat && (r = map_ids(c->uid, c->gid)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "uid/gid map", NULL, 125);
-	if ((r = sbx_mount_early()) < 0)
+	if (!c->flat && (r = sbx_mount_early()) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", "/ or /proc", 125);
 	/* Before the plan: the supervisor reads these first, then CMD's filter. */
 	if (c->net && (r = sbx_net_setup(c->sup_fd)) < 0)
@@ -311,7 +367,7 @@ static _Noreturn void init_child(struct child_ctx *c)
 	close(c->go_fd);
 	c->plan = c->arena->plan;
 
-	if ((r = sbx_mount_execute(c->plan, &failed)) < 0)
+	if (!c->flat && (r = sbx_mount_execute(c->plan, &failed)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", failed ? failed->path : "",
 				125);
 	/* Our old cwd is the mount we just covered; look it up again. */
@@ -456,7 +512,8 @@ static void handle_free(struct sbx_handle *h)
 	free(h);
 }
 
-int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
+static int start(char *const *argv, bool net, bool mask, bool flat, int landlock_fd,
+		 struct sbx_handle **ret)
 {
 	static const int sigs[] = { SIGINT,  SIGTERM,  SIGHUP,	SIGQUIT, SIGUSR1,
 				    SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT };
@@ -468,6 +525,8 @@ int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
 	h->report_rd = h->go_wr = h->sup_rd = -1;
 	h->c.argv = argv;
 	h->c.net = net;
+	h->c.flat = flat;
+	h->c.landlock_fd = landlock_fd;
 	h->c.uid = getuid();
 	h->c.gid = getgid();
 	sigemptyset(&h->fwd);
@@ -525,10 +584,28 @@ int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
 	 * is the one way out, and abstract unix sockets of the host (they
 	 * belong to its network namespace) are out of reach too.
 	 */
-	pid_t pid = (pid_t)syscall(SYS_clone,
-				   CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
-					   (net ? CLONE_NEWNET : 0) | SIGCHLD,
-				   NULL, NULL, NULL, NULL);
+	/*
+	 * Flat: aigate becomes a child subreaper too, so that what outlives
+	 * init (killed from inside, where nothing scopes signals) is still
+	 * ours to stop at the end (kill_leftovers()).
+	 */
+	/*
+	 * Flat: nothing but same-uid rules stands between the sandbox and
+	 * aigate's memory and descriptors (the audit log, the user's
+	 * terminal); non-dumpable, neither /proc/PID/{mem,fd} nor ptrace-like
+	 * access reaches them.
+	 */
+	if (flat)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (flat && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		log_error("cannot become a child subreaper: %s", strerror(errno));
+		r = -ECANCELED;
+		goto fail;
+	}
+	unsigned long flags = flat ? SIGCHLD
+				   : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+					      (net ? CLONE_NEWNET : 0) | SIGCHLD;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(report[0]);
 		close(go[1]);
@@ -551,6 +628,66 @@ int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
 fail:
 	handle_free(h);
 	return r;
+}
+
+int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
+{
+	return start(argv, net, mask, false, -1, ret);
+}
+
+int sbx_start_flat(char *const *argv, bool mask, int landlock_fd, struct sbx_handle **ret)
+{
+	return start(argv, false, mask, true, landlock_fd, ret);
+}
+
+/*
+ * Flat: once init has exited, every process of the sandbox still running
+ * is our child (we are their subreaper): kill and reap them all, sparing
+ * the supervisor. Nothing the agent started outlives the run.
+ */
+static void kill_leftovers(pid_t spare)
+{
+	for (int round = 0; round < 100000; round++) {
+		char buf[4096];
+		/* Every thread's: an orphan is handed to one thread of its subreaper. */
+		ssize_t n = 0;
+		DIR *tasks = opendir("/proc/self/task");
+		struct dirent *t;
+		while (tasks && (t = readdir(tasks)) && n < (ssize_t)sizeof(buf) - 2) {
+			char path[300];
+			if (t->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%s/children", t->d_name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			ssize_t got = fd >= 0 ? read(fd, buf + n, sizeof(buf) - 2 - (size_t)n) : -1;
+			if (fd >= 0)
+				close(fd);
+			if (got > 0) {
+				n += got;
+				buf[n++] = ' ';
+			}
+		}
+		if (tasks)
+			closedir(tasks);
+		if (n <= 0)
+			return;
+		buf[n] = 0;
+		bool any = false;
+		for (char *p = buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid > 0 && pid != spare) {
+				/* Our own unreaped child: its pid cannot name anything else. */
+				kill((pid_t)pid, SIGKILL);
+				while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				any = true;
+			}
+		}
+		if (!any)
+			return;
+	}
 }
 
 void sbx_abort(struct sbx_handle *h)
@@ -644,7 +781,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	 * hides and stubs are left out (fewer read-only links: only ever
 	 * more cautious).
 	 */
-	struct sup_mount *mounts = calloc(plan->n ? plan->n : 1, sizeof(*mounts));
+	struct sup_mount *mounts = calloc(plan->n + 1, sizeof(*mounts));
 	if (!mounts) {
 		free(scfg.denied);
 		log_error("cannot start the seccomp supervisor: %s", strerror(ENOMEM));
@@ -653,10 +790,20 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	}
 	for (size_t i = 0; i < plan->n; i++) {
 		enum sbx_op_kind k = plan->ops[i].kind;
+		/*
+		 * Flat: the read-only paths inside the write roots are the
+		 * supervisor's alone to keep (mkdir and rmdir are not trapped):
+		 * left out, they count as writable, where the fast path never goes.
+		 */
+		if (h->c.flat && k == SBX_BIND_RO)
+			continue;
 		if (k == SBX_TMPFS || k == SBX_BIND_RW || k == SBX_BIND_RO)
 			mounts[scfg.nmounts++] = (struct sup_mount){ .path = plan->ops[i].path,
 								     .writable = k != SBX_BIND_RO };
 	}
+	if (h->c.flat && plan->flat_tmpdir)
+		mounts[scfg.nmounts++] =
+			(struct sup_mount){ .path = plan->flat_tmpdir, .writable = true };
 	scfg.mounts = mounts;
 	/* Files the plan hides by path (the plan outlives the supervisor's start: it copies). */
 	struct sup_hidden *hidden = calloc(plan->n ? plan->n : 1, sizeof(*hidden));
@@ -668,11 +815,32 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		return EXIT_SANDBOX;
 	}
 	for (size_t i = 0; i < plan->n; i++)
-		if (plan->ops[i].kind == SBX_HIDE_FILE)
-			hidden[scfg.nhidden++] = (struct sup_hidden){ .path = plan->ops[i].path,
-								      .why = plan->ops[i].why };
+		if (plan->ops[i].kind == SBX_HIDE_FILE ||
+		    (h->c.flat && plan->ops[i].kind == SBX_HIDE_DIR))
+			hidden[scfg.nhidden++] =
+				(struct sup_hidden){ .path = plan->ops[i].path,
+						     .why = plan->ops[i].why,
+						     .dir = plan->ops[i].kind == SBX_HIDE_DIR };
 	scfg.hidden = hidden;
-	scfg.fast = true;
+	/*
+	 * The fast path counts on paths outside the write roots not changing:
+	 * mounts make that so, or Landlock in the flat rung; with neither
+	 * (rung 3) every call takes the slow path.
+	 */
+	scfg.fast = !h->c.flat || h->c.landlock_fd >= 0;
+	struct sup_mount *flat_paths = NULL;
+	if (h->c.flat) {
+		scfg.flat = true;
+		if (sbx_flat_paths(plan, &flat_paths, &scfg.nflat_paths) < 0) {
+			free(scfg.denied);
+			free(mounts);
+			free(hidden);
+			log_error("cannot start the seccomp supervisor: %s", strerror(ENOMEM));
+			sbx_abort(h);
+			return EXIT_SANDBOX;
+		}
+		scfg.flat_paths = flat_paths;
+	}
 	scfg.sandbox_init = h->pid;
 	scfg.shim_fd = sv->shim_fd;
 	scfg.egress = h->c.net ? sv->egress : NULL;
@@ -683,6 +851,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	free(scfg.denied);
 	free(mounts);
 	free(hidden);
+	free(flat_paths);
 	if (sup_pid < 0) {
 		log_error("cannot start the seccomp supervisor: %s", strerror(-sup_pid));
 		sbx_abort(h);
@@ -691,6 +860,19 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	close(h->sup_rd);
 	h->sup_rd = -1;
 	int sup_pidfd = (int)syscall(SYS_pidfd_open, sup_pid, 0);
+	/*
+	 * resource_limits (limits.h): init joins the run's cgroups while it
+	 * waits for "go", so everything CMD starts is inside from its first
+	 * instruction. A failure is fatal: said, nothing left behind.
+	 */
+	struct limits_run *lrun = NULL;
+	if (sv->limits && limits_start(sv->limits, h->pid, &lrun) < 0) {
+		sbx_abort(h);
+		supervisor_reap(sup_pid, sup_pidfd);
+		if (sup_pidfd >= 0)
+			close(sup_pidfd);
+		return EXIT_SANDBOX;
+	}
 	/* If init already failed (its report is below), the write must not SIGPIPE us. */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigaction(SIGPIPE, &ign, &old_pipe);
@@ -719,6 +901,7 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		limits_finish(lrun);
 		handle_free(h);
 		return EXIT_SANDBOX;
 	}
@@ -755,6 +938,12 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	 * call failed with ENOSYS and it exited at once), before the loop saw
 	 * it: the reaped status tells.
 	 */
+	if (h->c.flat)
+		kill_leftovers(sup_pid);
+	/* resource_limits: what the sandbox hit is said and recorded; its cgroups go. */
+	int lim_status = limits_finish(lrun);
+	if (lim_status > 0)
+		r = lim_status;
 	int sup_end = supervisor_reap(sup_pid, sup_pidfd);
 	if (sup_died < 0 && sup_end >= 0)
 		sup_died = sup_end;

@@ -39,6 +39,11 @@ static const struct sup_syscall table[] = {
 	/* Tracing or writing a sibling rewrites its memory after the supervisor checked it. */
 	DENY("ptrace", EPERM, "tracing another process could change what the supervisor checked"),
 	DENY("process_vm_readv", EPERM, "reading another process's memory"),
+	/*
+	 * Another process's descriptors: with no PID namespace (the fallback
+	 * rungs) that includes aigate's, the audit log open for writing among them.
+	 */
+	DENY("pidfd_getfd", EPERM, "taking another process's descriptors"),
 	DENY("process_vm_writev", EPERM,
 	     "writing another process's memory could change what the supervisor checked"),
 	DENY("kexec_load", EPERM, "loading a new kernel"),

@@ -26,21 +26,14 @@
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
 
-/* A path split into its directory (opened) and last component. */
-struct entry {
-	int dir;		 /* O_PATH directory, ours */
-	char name[PATH_MAX];	 /* the last component (trailing slashes kept) */
-	char full[PATH_MAX * 2]; /* the directory's real path + "/" + name */
-};
-
-static void entry_close(struct entry *e)
+static void entry_close(struct sup_entry *e)
 {
 	if (e->dir >= 0)
 		close(e->dir);
 	e->dir = -1;
 }
 
-static int entry_open(struct sup_req *r, int dirfd, const char *path, struct entry *e)
+int sup_entry_open(struct sup_req *r, int dirfd, const char *path, struct sup_entry *e)
 {
 	char dir[PATH_MAX];
 	size_t len = strlen(path), end = len;
@@ -83,7 +76,7 @@ static int entry_open(struct sup_req *r, int dirfd, const char *path, struct ent
 }
 
 /* Is the existing entry (not following a final symlink) a denied file, by name or identity? */
-static bool entry_denied(const struct sup *s, const struct entry *e, char *rule, size_t rsz,
+static bool entry_denied(const struct sup *s, const struct sup_entry *e, char *rule, size_t rsz,
 			 char *origin, size_t osz)
 {
 	struct stat st;
@@ -104,7 +97,7 @@ static bool entry_denied(const struct sup *s, const struct entry *e, char *rule,
  * point's mount differs from its directory's; nothing inside can mount,
  * so the answer cannot change under us.
  */
-static bool entry_is_mountpoint(const struct entry *e)
+static bool entry_is_mountpoint(const struct sup_entry *e)
 {
 	struct statx dir, ent;
 	if (statx(e->dir, "", AT_EMPTY_PATH, STATX_MNT_ID, &dir) < 0 ||
@@ -112,6 +105,21 @@ static bool entry_is_mountpoint(const struct entry *e)
 		return false; /* missing: the operation itself says ENOENT */
 	return (dir.stx_mask & STATX_MNT_ID) && (ent.stx_mask & STATX_MNT_ID) &&
 	       dir.stx_mnt_id != ent.stx_mnt_id;
+}
+
+/*
+ * Fallback rungs: may the sandbox write this entry? Denied (said and
+ * recorded) when not. With namespaces the kernel answers (EROFS), never this.
+ */
+static bool flat_denied(struct sup_req *r, const char *action, const char *full, bool removes)
+{
+	char rule[512], origin[64];
+	int err;
+	if (!sup_flat_write_denied(r->s, full, removes, rule, sizeof(rule), origin, sizeof(origin),
+				   &err))
+		return false;
+	sup_deny(r, action, full, rule, origin, err, "outside what the sandbox may write");
+	return true;
 }
 
 static void reply_result(struct sup_req *r, int ret)
@@ -125,16 +133,18 @@ static void reply_result(struct sup_req *r, int ret)
 static void do_unlink(struct sup_req *r, int dirfd, uint64_t path_addr, int flags)
 {
 	char path[PATH_MAX], rule[512], origin[PATH_MAX];
-	struct entry e;
+	struct sup_entry e;
 	int err = sup_read_string(r->tid, path_addr, path, sizeof(path));
 	if (err < 0)
 		return sup_reply_error(r, -err);
 	if (!sup_still_valid(r))
 		return;
-	if ((err = entry_open(r, dirfd, path, &e)) < 0)
+	if ((err = sup_entry_open(r, dirfd, path, &e)) < 0)
 		return sup_reply_error(r, -err);
 	if (entry_denied(r->s, &e, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "unlink", e.full, rule, origin, EACCES, "removing a denied file");
+	else if (flat_denied(r, "unlink", e.full, true))
+		;
 	else if (entry_is_mountpoint(&e))
 		sup_reply_error(r, EBUSY);
 	else
@@ -146,16 +156,16 @@ static void do_rename(struct sup_req *r, int odir, uint64_t opath, int ndir, uin
 		      unsigned flags)
 {
 	char from[PATH_MAX], to[PATH_MAX], rule[512], origin[PATH_MAX];
-	struct entry a, b;
+	struct sup_entry a, b;
 	int err;
 	if ((err = sup_read_string(r->tid, opath, from, sizeof(from))) < 0 ||
 	    (err = sup_read_string(r->tid, npath, to, sizeof(to))) < 0)
 		return sup_reply_error(r, -err);
 	if (!sup_still_valid(r))
 		return;
-	if ((err = entry_open(r, odir, from, &a)) < 0)
+	if ((err = sup_entry_open(r, odir, from, &a)) < 0)
 		return sup_reply_error(r, -err);
-	if ((err = entry_open(r, ndir, to, &b)) < 0) {
+	if ((err = sup_entry_open(r, ndir, to, &b)) < 0) {
 		entry_close(&a);
 		return sup_reply_error(r, -err);
 	}
@@ -165,6 +175,8 @@ static void do_rename(struct sup_req *r, int odir, uint64_t opath, int ndir, uin
 	else if (entry_denied(r->s, &b, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "rename", b.full, rule, origin, EACCES,
 			 "the new name is denied (or would replace a denied file)");
+	else if (flat_denied(r, "rename", a.full, true) || flat_denied(r, "rename", b.full, true))
+		;
 	else if (entry_is_mountpoint(&a) || entry_is_mountpoint(&b))
 		sup_reply_error(r, EBUSY);
 	else
@@ -177,7 +189,7 @@ static void do_link(struct sup_req *r, int odir, uint64_t opath, int ndir, uint6
 		    int flags)
 {
 	char from[PATH_MAX], to[PATH_MAX], rule[512], origin[PATH_MAX], real[PATH_MAX];
-	struct entry b;
+	struct sup_entry b;
 	int err;
 	if ((err = sup_read_string(r->tid, opath, from, sizeof(from))) < 0 &&
 	    !(err == -ENOENT && (flags & AT_EMPTY_PATH)))
@@ -213,13 +225,22 @@ static void do_link(struct sup_req *r, int odir, uint64_t opath, int ndir, uint6
 		return sup_deny(r, "link", real, rule, origin, EACCES,
 				"a denied file would be readable under another name");
 	}
-	if ((err = entry_open(r, ndir, to, &b)) < 0) {
+	/*
+	 * Flat rungs: a new name for a file the sandbox may not write (.git/config,
+	 * ~/.bashrc) would be a writable alias of it, judged by the new name.
+	 * With mounts the kernel refuses the link across them (EXDEV).
+	 */
+	if (flat_denied(r, "link", real, false)) {
+		close(src);
+		return;
+	}
+	if ((err = sup_entry_open(r, ndir, to, &b)) < 0) {
 		close(src);
 		return sup_reply_error(r, -err);
 	}
 	if (sup_name_denied(r->s, b.full, false, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "link", b.full, rule, origin, EACCES, "the new name is denied");
-	else
+	else if (!flat_denied(r, "link", b.full, false))
 		reply_result(r, linkat(src, "", b.dir, b.name, AT_EMPTY_PATH));
 	close(src);
 	entry_close(&b);
@@ -242,14 +263,14 @@ static void link_target(const char *dir_full, const char *target, char *out, siz
 static void do_symlink(struct sup_req *r, uint64_t tpath, int ndir, uint64_t npath)
 {
 	char target[PATH_MAX], to[PATH_MAX], rule[512], origin[PATH_MAX], lex[PATH_MAX * 3];
-	struct entry b;
+	struct sup_entry b;
 	int err;
 	if ((err = sup_read_string(r->tid, tpath, target, sizeof(target))) < 0 ||
 	    (err = sup_read_string(r->tid, npath, to, sizeof(to))) < 0)
 		return sup_reply_error(r, -err);
 	if (!sup_still_valid(r))
 		return;
-	if ((err = entry_open(r, ndir, to, &b)) < 0)
+	if ((err = sup_entry_open(r, ndir, to, &b)) < 0)
 		return sup_reply_error(r, -err);
 	link_target(b.full, target, lex, sizeof(lex));
 	if (sup_name_denied(r->s, b.full, false, rule, sizeof(rule), origin, sizeof(origin)))
@@ -258,7 +279,7 @@ static void do_symlink(struct sup_req *r, uint64_t tpath, int ndir, uint64_t npa
 		 sup_name_denied(r->s, lex, false, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "symlink", lex, rule, origin, EACCES,
 			 "the link would point at a denied file");
-	else
+	else if (!flat_denied(r, "symlink", b.full, false))
 		reply_result(r, symlinkat(target, b.dir, b.name));
 	entry_close(&b);
 }
@@ -283,6 +304,10 @@ static void do_truncate(struct sup_req *r, uint64_t path_addr, int64_t length)
 		close(pfd);
 		return sup_deny(r, "truncate", real, rule, origin, EACCES,
 				"truncating a denied file");
+	}
+	if (flat_denied(r, "truncate", real, false)) {
+		close(pfd);
+		return;
 	}
 	char link[64];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);

@@ -7,6 +7,7 @@
 #define AIGATE_SUP_INTERNAL_H
 
 #include <linux/seccomp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,6 +45,11 @@ struct sup {
 	const struct mask_set *mask;	/* mask_stdout, for the lines on aigate's stderr */
 	const struct sup_mount *mounts; /* the plan's mounts (supervisor.h) */
 	size_t nmounts;
+	/* The fallback rungs (supervisor_config.flat): what the supervisor may write. */
+	bool flat;
+	const struct sup_mount *flat_paths;
+	size_t nflat_paths;
+	pid_t init_pid; /* the sandbox's init: every process of the sandbox descends from it */
 };
 
 /* One notification being handled (by the main thread or a job thread). */
@@ -148,6 +154,40 @@ int sup_fd_path(int fd, char *buf, size_t size);
 struct stat;
 /** sup_ident_denied() - is @st one of the files hidden at start (a hard link of one)? */
 bool sup_ident_denied(const struct sup *s, const struct stat *st, const char **ret_why);
+
+/* A path split into its directory (opened) and last component. */
+struct sup_entry {
+	int dir;		 /* O_PATH directory, ours */
+	char name[PATH_MAX];	 /* the last component (trailing slashes kept) */
+	char full[PATH_MAX * 2]; /* the directory's real path + "/" + name */
+};
+
+/**
+ * sup_entry_open() - resolve @path's directory as the caller @r would from
+ * @dirfd (following symlinks there, as the kernel does), and keep its last
+ * component: what is done to the entry is then done through @e->dir, the
+ * very directory judged. 0 or -errno; the caller closes @e->dir.
+ */
+int sup_entry_open(struct sup_req *r, int dirfd, const char *path, struct sup_entry *e);
+
+/**
+ * sup_flat_write_denied() - in the fallback rungs, may the supervisor
+ * write at @real (a resolved path: a file it would create, open for
+ * writing, rename, link or remove)? @removes: @real itself goes away or
+ * is replaced (rename, unlink), so no protected path may lie below it.
+ * false when allowed (always, with namespaces); else true with @rule,
+ * @origin and *@ret_err (EACCES outside the write roots, EROFS for a
+ * protected path, EBUSY for a directory holding one).
+ */
+bool sup_flat_write_denied(const struct sup *s, const char *real, bool removes, char *rule,
+			   size_t rsz, char *origin, size_t osz, int *ret_err);
+
+/**
+ * sup_flat_pid_inside() - in the fallback rungs, is @pid one of the
+ * sandbox's processes (a descendant of its init)? Always true with a PID
+ * namespace, which shows nothing else.
+ */
+bool sup_flat_pid_inside(const struct sup *s, long pid);
 
 /* Handlers (sup_open.c, sup_exec.c, sup_fsops.c). Each replies exactly once. */
 void sup_handle_open(struct sup_req *r);

@@ -333,6 +333,13 @@ static int open_magic(struct sup *s, const struct sup_req *r, const char *p, str
 		return -errno;
 	if (pid != caller_nspid && st.st_uid != r->s->uid)
 		return -EACCES;
+	/*
+	 * Flat rungs: no PID namespace hides the user's other processes (and
+	 * aigate's own pipes, terminal and policy memfd): their fds, cwd and
+	 * root are not the sandbox's to open, whatever they resolve to.
+	 */
+	if (pid != caller_nspid && !sup_flat_pid_inside(s, pid))
+		return -EACCES;
 	_cleanup_close_ int link = openat(dir, entry, O_PATH | O_CLOEXEC);
 	if (link < 0)
 		return -errno;
@@ -424,6 +431,17 @@ bool sup_name_denied(const struct sup *s, const char *path, bool is_dir, char *r
 	return true;
 }
 
+/*
+ * Fallback rungs: is @path below the hidden directory @dir? With a mount
+ * namespace an empty tmpfs covers it; without, this check is all there is
+ * (~/.ssh, ~/.aigate with the policy).
+ */
+static bool hidden_below(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	return strncmp(dir, path, n) == 0 && path[n] == '/';
+}
+
 /* The verdict on @fd, whose resolved path is @path (@known) or is read here. */
 static bool verdict(const struct sup *s, int fd, bool known, char *path, size_t pathsz, char *rule,
 		    size_t rsz, char *origin, size_t osz)
@@ -450,7 +468,8 @@ static bool verdict(const struct sup *s, int fd, bool known, char *path, size_t 
 	if (sup_name_denied(s, path, S_ISDIR(st.st_mode), rule, rsz, origin, osz))
 		return true;
 	for (size_t i = 0; i < s->nhidden; i++)
-		if (strcmp(path, s->hidden[i].path) == 0) {
+		if (strcmp(path, s->hidden[i].path) == 0 ||
+		    (s->hidden[i].dir && hidden_below(s->hidden[i].path, path))) {
 			sup_split_why(s->hidden[i].why, rule, rsz, origin, osz);
 			return true;
 		}
@@ -492,6 +511,8 @@ static int proc_check(const struct sup_req *r, const char *path, uint64_t flags,
 		return -EACCES;
 	if (pid == caller_nspid)
 		return 0;
+	if (!sup_flat_pid_inside(r->s, pid))
+		return -EACCES;
 	char dir[48];
 	struct stat st;
 	struct open_how ph = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -615,6 +636,59 @@ static bool fast_open(struct sup_req *r, const struct open_call *c, const char *
 }
 
 static void do_open(struct sup_req *r, bool may_block);
+
+/*
+ * Fallback rungs: would opening @fd (resolved to @resolved) with @flags
+ * write where the sandbox may not? Only files and directories: writing a
+ * device, a FIFO or a socket changes no file (a read-only mount allows it
+ * too). Denied (said and recorded) when it would.
+ */
+static bool flat_open_denied(struct sup_req *r, int fd, const char *resolved, uint64_t flags)
+{
+	char rule[512], origin[64];
+	struct stat st;
+	int err;
+	if (!r->s->flat || ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)))
+		return false;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+	    !S_ISLNK(st.st_mode))
+		return false;
+	if (!sup_flat_write_denied(r->s, resolved, false, rule, sizeof(rule), origin,
+				   sizeof(origin), &err))
+		return false;
+	sup_deny(r, "open", resolved, rule, origin, err, "outside what the sandbox may write");
+	return true;
+}
+
+/*
+ * Fallback rungs: create the new file @path. Its directory is resolved and
+ * judged first, then the file is made in that very directory, following no
+ * symlink there: a name swapped for a symlink into .git/hooks after the
+ * check fails (ELOOP) instead of creating the hook. (A dangling symlink,
+ * which a native O_CREAT would follow, is refused the same way.) fd,
+ * -errno, or -EPERM once the denial is said.
+ */
+static int flat_create(struct sup_req *r, const struct open_call *c, const char *path,
+		       const struct open_how *how)
+{
+	char rule[512], origin[64];
+	struct sup_entry e;
+	int err = sup_entry_open(r, c->dirfd, path, &e);
+	if (err < 0)
+		return err;
+	if (sup_flat_write_denied(r->s, e.full, false, rule, sizeof(rule), origin, sizeof(origin),
+				  &err)) {
+		close(e.dir);
+		sup_deny(r, "open", e.full, rule, origin, err,
+			 "outside what the sandbox may write");
+		return -EPERM;
+	}
+	struct open_how h = *how;
+	h.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	int fd = sys_openat2(e.dir, e.name, &h);
+	close(e.dir);
+	return fd;
+}
 
 /*
  * The caller's controlling terminal (/proc/TID/stat's tty_nr), opened again
@@ -753,6 +827,19 @@ static void do_open(struct sup_req *r, bool may_block)
 		else
 			snprintf(tmp, sizeof(tmp), "%s", path);
 		memcpy(path, tmp, sizeof(path));
+		/*
+		 * Flat rungs: another process of the user (no PID namespace hides
+		 * it): denied and recorded here; open_magic() and proc_check()
+		 * refuse the forms this lexical test does not see.
+		 */
+		long pid = strtol(path + 6, NULL, 10);
+		if (s->flat && path[6] >= '1' && path[6] <= '9' && pid != nspid &&
+		    !sup_flat_pid_inside(s, pid)) {
+			sup_deny(r, "open", path, "procfs of a process outside the sandbox",
+				 "built-in", EACCES,
+				 "no PID namespace hides the user's other processes");
+			return;
+		}
 	}
 
 	/*
@@ -803,7 +890,11 @@ static void do_open(struct sup_req *r, bool may_block)
 						   (c.how.flags & (O_NOFOLLOW | O_DIRECTORY)) |
 						   (exclusive ? O_NOFOLLOW : 0) };
 		_cleanup_close_ int pfd = resolve_open(&rc, &probe);
-		if (pfd == -ENOENT && (c.how.flags & O_CREAT)) {
+		if (pfd == -ENOENT && (c.how.flags & O_CREAT) && s->flat) {
+			fd = flat_create(r, &c, path, &how);
+			if (fd == -EPERM)
+				return; /* denied, and said */
+		} else if (pfd == -ENOENT && (c.how.flags & O_CREAT)) {
 			fd = resolve_open(&rc, &how); /* a new file: created by the open itself */
 		} else if (pfd < 0) {
 			err = pfd;
@@ -818,6 +909,8 @@ static void do_open(struct sup_req *r, bool may_block)
 				sup_deny(r, "open", resolved, rule, origin, EACCES, NULL);
 				return;
 			}
+			if (flat_open_denied(r, pfd, resolved, c.how.flags))
+				return;
 			if (strncmp(resolved, "/proc/", 6) == 0 &&
 			    (err = proc_check(r, resolved, c.how.flags, nspid)) < 0) {
 				sup_deny(r, "open", resolved, "procfs outside the sandbox's view",
@@ -856,7 +949,11 @@ static void do_open(struct sup_req *r, bool may_block)
 				 * A reopen through /proc/self/fd cannot keep O_NOFOLLOW in
 				 * the file's flags: open by name again, judged again below.
 				 */
-				fd = resolve_open(&rc, &how);
+				struct open_how nf = how;
+				/* It existed when judged: never create it now (in a path swapped since). */
+				if (s->flat)
+					nf.flags &= ~(uint64_t)O_CREAT;
+				fd = resolve_open(&rc, &nf);
 			} else {
 				struct open_how re = how;
 				re.flags &= ~(uint64_t)(O_CREAT | O_EXCL);
@@ -874,6 +971,11 @@ static void do_open(struct sup_req *r, bool may_block)
 			     sizeof(origin))) {
 		close(fd);
 		sup_deny(r, "open", resolved, rule, origin, EACCES, NULL);
+		return;
+	}
+	if (flat_open_denied(r, fd, resolved,
+			     c.how.flags | ((c.how.flags & O_TMPFILE_BIT) ? O_TRUNC : 0))) {
+		close(fd);
 		return;
 	}
 	if (strncmp(resolved, "/proc/", 6) == 0 &&

@@ -633,6 +633,10 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 	s.mounts = cfg->mounts;
 	s.mask = cfg->mask;
 	s.nmounts = cfg->nmounts;
+	s.flat = cfg->flat;
+	s.flat_paths = cfg->flat_paths;
+	s.nflat_paths = cfg->nflat_paths;
+	s.init_pid = cfg->sandbox_init;
 	the_sup = &s;
 	/* The audit session (id, sequence, counters) is the launcher's, inherited by fork. */
 	if (sup_filter_init() < 0)

@@ -31,6 +31,7 @@ struct sup_identity {
 struct sup_hidden {
 	const char *path;
 	const char *why;
+	bool dir; /* a hidden directory (fallback rungs only): everything below it too */
 };
 
 /* A mount of the plan, as the fast path needs to know it. */
@@ -78,6 +79,19 @@ struct supervisor_config {
 	 * asked for (a DNS name, a path), which it chooses: masked too.
 	 */
 	const struct mask_set *mask;
+	/*
+	 * The fallback rungs (no user or mount namespace, docs/fallback.md):
+	 * nothing is overmounted and the supervisor carries out opens, renames
+	 * and links with aigate's own rights, outside Landlock's domain. So it
+	 * judges every write it makes itself: @flat_paths are the write roots
+	 * (writable) and, inside them, what must stay read-only (.git/hooks,
+	 * rc files, hidden files and directories); the deepest entry covering
+	 * a path decides, and no entry means read-only. /proc/PID of a process
+	 * outside the sandbox's tree is refused (no PID namespace hides it).
+	 */
+	bool flat;
+	const struct sup_mount *flat_paths;
+	size_t nflat_paths;
 };
 
 /* The supervisor's exit status when the audit log could not be written (audit.on_error: fail). */

@@ -33,8 +33,8 @@ run "$AIGATE" policy check exec -- kubectl --namespace=prod delete pod api-0
 run "$AIGATE" policy check exec -- sh -c 'cd /tmp && env -i curl https://example.com'
 run "$AIGATE" policy check exec -- kubectl get pod delete-me
 echo; echo "${bold}# 3. Running an agent's commands in the sandbox${off}"
-echo "(the default policy asks for protections later versions add: resource_limits;"
-echo " aigate refuses to run without them, --allow-degraded says so and goes on)"
+echo "(the default policy caps the sandbox's memory, CPU and tasks; without a cgroup for"
+echo " the CPU cap aigate refuses and names the fix, --allow-degraded says so and goes on)"
 run "$AIGATE" run -- true
 cat > agent.sh <<'AGENT'
 echo "agent: reading .env ->[$(cat .env)]"
@@ -61,4 +61,4 @@ run "$AIGATE" status
 echo; echo "${bold}# 6. Every attempt above is in the audit trail${off}"
 run "$AIGATE" audit --since 1h
 echo
-echo "Next: resource limits, and the fallbacks where user namespaces are not available."
+echo "Next: the fallbacks where user namespaces are not available."

@@ -3,14 +3,14 @@
 # As root: installs them. Otherwise: prints the exact apt command.
 set -euo pipefail
 
-# Build: compiler, pkg-config and the four libraries (see README.md).
+# Build: compiler, pkg-config and the five libraries (see README.md).
 # Tests: git (project-root detection), python3 (JSON checks), util-linux
 # (setpriv, to run the sandbox as an unprivileged user), passwd (useradd).
 # Tests only, never needed by aigate: python3-jsonschema (every audit record
 # the integration tests produce is checked against docs/audit.schema.json).
 # allow_net tests: dnsmasq-base (a real DNS server on loopback), curl.
 # make check: clang-format, cppcheck.
-PKGS=(build-essential pkg-config libyaml-dev libseccomp-dev libpcre2-dev libcriterion-dev
+PKGS=(build-essential pkg-config libyaml-dev libseccomp-dev libpcre2-dev libacl1-dev libcriterion-dev
       git python3 python3-jsonschema util-linux passwd clang-format cppcheck
       dnsmasq-base curl iputils-ping)
 

@@ -76,10 +76,28 @@ case_setup() {
 	mkdir -p "$HOME_DIR" "$PROJ"
 	git init -q "$PROJ" || exit 1
 	fix_owner
+	RUNG=1
+	# IT_RUNG=2|3 runs a whole suite on that rung (exploration; test_ladder.sh pins cases).
+	[ -n "${IT_RUNG:-}" ] && use_rung "$IT_RUNG"
+	return 0
 }
 
 # Runs from the EXIT trap: exiting 1 here turns the case into a failure,
 # returning keeps its own status (pass, fail or skip).
+# use_rung 2|3 — from here on run aigate (and `as_user` programs) where no
+# namespace can be made (tests/integration/no_userns.sh): rung 2 of the
+# fallback ladder; 3 also without Landlock (AIGATE_TEST_NO_LANDLOCK=1, a
+# test-only switch) and with --allow-degraded, which rung 3 always needs.
+use_rung() {
+	command -v unshare >/dev/null 2>&1 || skip "unshare(1) (util-linux) is not installed"
+	AS_USER+=(unshare --user --map-root-user "$ROOT/tests/integration/no_userns.sh")
+	if [ "$1" = 3 ]; then
+		AG_ENV+=(AIGATE_TEST_NO_LANDLOCK=1)
+		AG_RUN_OPTS+=(--allow-degraded)
+	fi
+	RUNG=$1
+}
+
 case_cleanup() {
 	local schema_failed=false
 	[ -n "${T:-}" ] && [ -d "$T" ] && chmod -R u+rwX "$T" 2>/dev/null

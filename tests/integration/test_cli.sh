@@ -210,7 +210,7 @@ test_aigate_run_symlink() {
 	rm -f "$CFG"
 	ag_bin "$link" sh -c 'echo ok'
 	assert_status 125
-	assert_stderr_contains "aigate: error: resource_limits cannot be enforced in this build"
+	assert_stderr_contains "aigate: error: resource_limits.max_cpu_percent cannot be enforced in this build"
 	assert_stderr_contains "aigate: error: refusing to run 'sh' without them; change the policy or the directory, or pass --allow-degraded"
 	assert_stdout_empty
 }

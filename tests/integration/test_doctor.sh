@@ -19,10 +19,10 @@ test_doctor_rows_and_level() {
 		"seccomp user notification" "Landlock" "cgroup v2 delegation" "sealed memfd"; do
 		[ -n "$(row_state "$row")" ] || fail "doctor should print an ok/missing row for '$row'"
 	done
-	grep -qE '^Enforcement level `aigate run` would get: [1-4] — ' "$OUT" ||
-		fail "doctor should print the enforcement level line"
+	grep -qE '^Rung `aigate run` would get: [1-4] — ' "$OUT" ||
+		fail "doctor should print the rung line"
 	local level
-	level=$(sed -n 's/^Enforcement level `aigate run` would get: \([1-4]\) — .*/\1/p' "$OUT")
+	level=$(sed -n 's/^Rung `aigate run` would get: \([1-4]\) — .*/\1/p' "$OUT")
 	if [ "$level" = 1 ]; then
 		assert_status 0
 		assert_stdout_contains "would get: 1 — full (namespaces, supervisor, shim)"
@@ -38,7 +38,7 @@ test_doctor_rows_and_level() {
 test_doctor_level_consistent_with_rows() {
 	ag doctor
 	local level all_ns=yes r
-	level=$(sed -n 's/^Enforcement level `aigate run` would get: \([1-4]\) — .*/\1/p' "$OUT")
+	level=$(sed -n 's/^Rung `aigate run` would get: \([1-4]\) — .*/\1/p' "$OUT")
 	[ -n "$level" ] || fail "no enforcement level printed"
 	for r in "user namespaces" "mount namespaces" "PID namespaces" "network namespaces"; do
 		[ "$(row_state "$r")" = ok ] || all_ns=no

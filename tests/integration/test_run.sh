@@ -5,10 +5,16 @@
 # command line's own handling (pre-check, statuses, options). What the
 # sandbox enforces inside is test_sandbox.sh.
 
-# default_gaps LEVEL — the line for the default policy's resource_limits,
-# which this build cannot enforce (it comes first).
+# default_gaps LEVEL — the line for the default policy's max_cpu_percent,
+# which the test user cannot have enforced without a cgroup (docs/limits.md);
+# the fix it names depends on whether the host mounts a cgroup v1 cpu hierarchy.
 default_gaps() {
-	printf 'aigate: %s: resource_limits cannot be enforced in this build (it needs the resource-limit enforcement, not in this build yet)' "$1"
+	local fix='start aigate in a delegated systemd user scope (systemd-run --user --scope -p Delegate=yes aigate run …), or set AIGATE_CGROUP to a cgroup v2 directory delegated to you'
+	if awk '{ for (i = 1; i < NF; i++) if ($i == "-" && $(i + 1) == "cgroup") print $(i + 3) }' /proc/self/mountinfo |
+		grep -qE '(^|,)cpu(,|$)'; then
+		fix='run aigate as root (it then uses cgroup v1), or set AIGATE_CGROUP to a cgroup v2 directory delegated to you'
+	fi
+	printf "aigate: %s: resource_limits.max_cpu_percent cannot be enforced in this build (it needs a cgroup's cpu controller, and this user has none: no delegated cgroup v2 subtree offers it, cgroup v1 needs root, and nothing else can cap CPU time; fix: %s)" "$1" "$fix"
 }
 
 # The default policy's resource_limits are not enforced by

@@ -676,7 +676,7 @@ test_sandbox_degraded_still_sandboxed() {
 	ag run --allow-degraded -- sh -c 'cat .env; touch "$HOME/outside"'
 	assert_status 1
 	assert_stdout_empty
-	assert_stderr_contains "aigate: warning: resource_limits cannot be enforced in this build"
+	assert_stderr_contains "aigate: warning: resource_limits.max_cpu_percent cannot be enforced in this build"
 	assert_stderr_contains "cat: .env: Permission denied"
 	assert_stderr_contains "touch: cannot touch '$HOME_DIR/outside': Read-only file system"
 }

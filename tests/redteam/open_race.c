@@ -274,7 +274,11 @@ int main(int argc, char **argv)
 			}
 			path_buf->word = allowed_word;
 		} else {
-			char tmpl[] = "/tmp/open_race.XXXXXX";
+			/* TMPDIR: the fallback rungs give the sandbox a /tmp of its own there. */
+			const char *tmpdir = getenv("TMPDIR");
+			char tmpl[4096];
+			snprintf(tmpl, sizeof(tmpl), "%s/open_race.XXXXXX",
+				 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
 			flip_fd = mkstemp(tmpl);
 			if (flip_fd < 0 || unlink(tmpl) < 0 || ftruncate(flip_fd, 4096) < 0 ||
 			    pwrite(flip_fd, &allowed_word, 8, 0) != 8) {
