@@ -5,6 +5,7 @@
 
 #include "launcher/cli.h"
 #include "launcher/features.h"
+#include "launcher/limits.h"
 #include "launcher/log.h"
 
 static void row(bool ok, const char *what, const char *detail, const char *purpose)
@@ -56,14 +57,19 @@ int cmd_doctor(int argc, char **argv)
 	/* What each rung enforces (docs/fallback.md). */
 	if (level == FEATURES_NO_USERNS)
 		printf("  deny_read, deny_exec and allow_write by the supervisor and Landlock; "
-		       "allow_net needs rung 1%s\n",
+		       "allow_net through aigate's proxy only (no names resolve inside)%s\n",
 		       f.landlock_abi < 6 ? "; signals to other processes are not scoped (Landlock "
 					    "ABI 6)"
 					  : "");
 	else if (level == FEATURES_SUPERVISOR_ONLY)
 		printf("  deny_read and deny_exec by the supervisor; allow_write only on the calls "
 		       "it "
-		       "traps (mkdir, chmod… are not): `run` needs --allow-degraded\n");
+		       "traps (utimes and unix socket binds are not): `run` needs "
+		       "--allow-degraded\n");
+	/* Which mechanism each resource limit would get here (docs/limits.md). */
+	printf("\n");
+	fflush(stdout);
+	limits_doctor(stdout, level == FEATURES_FULL);
 	if (level != FEATURES_FULL)
 		printf("\nTo get rung 1:\n");
 	if (!f.userns)

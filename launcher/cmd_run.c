@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -313,13 +314,18 @@ static void rung_gap(struct rung *g, const char *what, const char *why)
 /* What the flat rungs (2 and 3) cannot give @b. */
 static void rung_flat_gaps(struct rung *g, const struct policy_blob *b)
 {
-	if (b->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET)
-		rung_gap(g, "allow_net", "needs a network namespace of its own");
+	/*
+	 * allow_net is no gap: the supervisor carries out every connect and
+	 * listen itself (sup_net.c). What the rung lacks is said at the run
+	 * (run_sandboxed()): no names inside, the proxy the only way out.
+	 */
+	(void)b;
 	if (g->level == 3) {
 		rung_gap(g, "allow_write",
-			 "is kept by the supervisor alone: opens, renames, links, unlinks and "
-			 "truncates outside the write roots are refused, but mkdir, rmdir, mknod, "
-			 "chmod and bind are not (Landlock would)");
+			 "is kept by the supervisor alone: opens, renames, links, unlinks, "
+			 "truncates, mkdir, mknod, rmdir, chmod, chown and setxattr outside the "
+			 "write roots are refused, but utimes and binding a unix socket are not "
+			 "(Landlock would)");
 		rung_gap(g, "process isolation",
 			 "cannot keep the sandbox from signalling the user's other processes "
 			 "(Landlock ABI 6 would)");
@@ -329,6 +335,42 @@ static void rung_flat_gaps(struct rung *g, const struct policy_blob *b)
 			 "reaching the host's abstract unix sockets (needs Landlock ABI 6, Linux "
 			 "6.12)");
 	}
+}
+
+/*
+ * allow_net: the standard descriptors CMD inherits, if sockets, must not
+ * be a way out past the egress. A UDP or raw socket, a unix datagram
+ * socket or one of another family carries a destination in every send
+ * (sendmsg's, which the filter does not trap) into the host's network (its
+ * sockets were made there). Connected stream sockets (a CI runner's
+ * stdout, journald's) reach only what they are connected to: they stay.
+ * Returns the first offending descriptor, or -1.
+ */
+static int unsafe_inherited_socket(char *what, size_t size)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		int dom = 0, type = 0;
+		socklen_t sl = sizeof(dom);
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &sl) < 0)
+			dom = -1;
+		sl = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0)
+			type = -1;
+		bool ip = dom == AF_INET || dom == AF_INET6;
+		if ((ip && type == SOCK_STREAM) || (dom == AF_UNIX && type != SOCK_DGRAM) ||
+		    dom == AF_NETLINK)
+			continue;
+		snprintf(what, size, "%s socket (family %d, type %d)",
+			 ip		  ? "an IP datagram or raw"
+			 : dom == AF_UNIX ? "a unix datagram"
+					  : "a",
+			 dom, type);
+		return fd;
+	}
+	return -1;
 }
 
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
@@ -350,8 +392,16 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sbx_plan_free(&plan);
 		return EXIT_SANDBOX;
 	}
-	/* The trail in a file the sandbox could reach (a project dir, --ci): hidden inside. */
-	if (ra->file[0] &&
+	/*
+	 * The trail in a file the sandbox could reach (a project dir, --ci):
+	 * hidden inside. Not a character device (`--audit-log /dev/null` or a
+	 * terminal): it keeps no records to read or rewrite, and hiding
+	 * /dev/null would break every program in the sandbox.
+	 */
+	struct stat log_st;
+	bool log_is_chardev =
+		ra->file[0] && stat(ra->file, &log_st) == 0 && S_ISCHR(log_st.st_mode);
+	if (ra->file[0] && !log_is_chardev &&
 	    (r = sbx_plan_hide_file(&plan, ra->file, "\"aigate's audit log\" (built-in)")) < 0) {
 		log_error("cannot hide the audit log %s: %s", ra->file, strerror(-r));
 		sbx_abort(h);
@@ -383,9 +433,11 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 	 * whatever the agent asks of them, outside the sandbox.
 	 */
 	struct rung flat_rung;
+	bool net = b->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET;
 	if (rung->level > 1) {
 		flat_rung = *rung;
-		for (size_t i = 0; i < plan.n; i++)
+		/* Under allow_net every connect is judged (sup_net.c): the hidden sockets stay hidden. */
+		for (size_t i = 0; !net && i < plan.n; i++)
 			if ((plan.ops[i].kind == SBX_HIDE_DIR ||
 			     plan.ops[i].kind == SBX_HIDE_FILE) &&
 			    (strncmp(plan.ops[i].why, "your session's sockets", 22) == 0 ||
@@ -438,7 +490,7 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 	if (!h) {
 		int ruleset = -1;
 		if ((r = sbx_flat_prepare(&plan, rung->landlock_abi, &ruleset)) < 0 ||
-		    (r = sbx_start_flat(cmd, masking(b), ruleset, &h)) < 0) {
+		    (r = sbx_start_flat(cmd, net, masking(b), ruleset, &h)) < 0) {
 			if (r != -ECANCELED)
 				log_error("cannot start the sandbox without namespaces: %s",
 					  strerror(-r));
@@ -447,6 +499,23 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			sbx_plan_free(&plan);
 			return EXIT_SANDBOX;
 		}
+		/* allow_net: the proxies on the host's loopback, made now that init cannot hold them. */
+		if ((r = sbx_flat_net(&plan, ruleset)) < 0) {
+			log_error("allow_net: cannot start the egress's listeners on 127.0.0.1: %s",
+				  strerror(-r));
+			if (ruleset >= 0)
+				close(ruleset);
+			sbx_abort(h);
+			sbx_plan_free(&plan);
+			return EXIT_SANDBOX;
+		}
+		if (net)
+			log_warn("allow_net at rung %d (%s): the sandbox reaches the network only "
+				 "through aigate's proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY); "
+				 "names do "
+				 "not resolve inside, and programs that ignore the proxy variables "
+				 "cannot connect (rung 1 connects them transparently)",
+				 rung->level, rung->name);
 		if (ruleset >= 0)
 			close(ruleset); /* CMD has its copy; enforced on itself before its filter */
 		log_debug("running at rung %d (%s): no namespaces; %s", rung->level, rung->name,
@@ -552,6 +621,15 @@ int cmd_run(int argc, char **argv)
 		close(fd);
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
+	int bad_fd = net ? unsafe_inherited_socket(err, sizeof(err)) : -1;
+	if (bad_fd >= 0) {
+		log_error("allow_net: descriptor %d is %s, which would reach the network past "
+			  "aigate's egress; refusing to run (give CMD a file, a pipe or a terminal "
+			  "there)",
+			  bad_fd, err);
+		close(fd);
+		return run_audit_end(&ra, EXIT_SANDBOX, false);
+	}
 	/* Before the clone: init (and so CMD) must hold the shim's sending end. */
 	int shim_sock[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, shim_sock) < 0)
@@ -599,7 +677,8 @@ int cmd_run(int argc, char **argv)
 		rung_flat_gaps(&rung, &b);
 		log_debug("cannot create the sandbox's namespaces (%s): rung %d",
 			  strerror(-started), rung.level);
-		r = run_sandboxed(NULL, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock, NULL, &rung);
+		r = run_sandboxed(NULL, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock,
+				  net ? &egress : NULL, &rung);
 		close(fd);
 		close_pair(shim_sock);
 		return run_audit_end(&ra, r, o.fail_on_violation);

@@ -334,33 +334,135 @@ int egress_dial(const char *name, const struct net_ip *ip, uint16_t port)
 
 /* ---- the relay ---- */
 
+enum { RELAY_PIPE_SIZE = 1 << 18 };
+
+/* One direction of a relay: from @in through a pipe to @out. */
+struct relay_dir {
+	int in, out;
+	int pipe[2];
+	size_t inpipe; /* bytes in the pipe */
+	size_t cap;    /* the pipe's size */
+	bool eof;      /* @in has ended (or failed) */
+	bool full;     /* the pipe took no more while holding bytes: wait for @out */
+	bool shut;     /* the EOF was passed on */
+};
+
+static int relay_dir_open(struct relay_dir *d, int in, int out)
+{
+	*d = (struct relay_dir){ .in = in, .out = out, .pipe = { -1, -1 } };
+	if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/*
+	 * The size asked for is a wish: past the user's pipe-user-pages-soft
+	 * (many connections at once) the kernel refuses it, and the size used
+	 * must be the one the pipe has.
+	 */
+	int sz = fcntl(d->pipe[0], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	if (sz < 0)
+		sz = fcntl(d->pipe[0], F_GETPIPE_SZ);
+	d->cap = sz > 0 ? (size_t)sz : 4096;
+	return 0;
+}
+
+static void relay_dir_close(struct relay_dir *d)
+{
+	for (int k = 0; k < 2; k++)
+		if (d->pipe[k] >= 0)
+			close(d->pipe[k]);
+}
+
+/* Wait for @in: not at its end, and the pipe has room. */
+static bool relay_dir_wants_in(const struct relay_dir *d)
+{
+	return !d->eof && !d->full && d->inpipe < d->cap;
+}
+
+/*
+ * Move what is there until both ends would block: fewer polls per byte.
+ * An EOF on @in is passed on as a half-close once the pipe is empty.
+ * Sets *@progress when bytes moved or @in ended; returns false when @out
+ * failed (the other side is gone).
+ */
+static bool relay_dir_move(struct relay_dir *d, bool *progress)
+{
+	for (bool moved = true; moved;) {
+		moved = false;
+		if (!d->eof && d->inpipe < d->cap) {
+			ssize_t n = splice(d->in, NULL, d->pipe[1], NULL, d->cap - d->inpipe,
+					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->inpipe += (size_t)n;
+				moved = true;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				d->eof = true;
+				*progress = true;
+			} else if (d->inpipe) {
+				/*
+				 * A pipe counts pages, not bytes: one holding small
+				 * segments (a real network's) is full well before @cap,
+				 * and polling @in again before bytes leave would spin.
+				 * (EAGAIN with an empty pipe is an empty socket.)
+				 */
+				d->full = true;
+			}
+		}
+		if (d->inpipe) {
+			ssize_t n = splice(d->pipe[0], NULL, d->out, NULL, d->inpipe,
+					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->inpipe -= (size_t)n;
+				d->full = false;
+				moved = true;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				return false;
+			}
+		}
+		*progress = *progress || moved;
+	}
+	if (d->eof && d->inpipe == 0 && !d->shut) {
+		shutdown(d->out, SHUT_WR);
+		d->shut = true;
+	}
+	return true;
+}
+
+/*
+ * The client's socket is always on a loopback (the sandbox's, or the
+ * host's in the fallback rungs): no loss, nothing to pace. The host's
+ * default congestion control may pace (BBR does, with the kernel's own
+ * pacing timers when the qdisc is not fq), which on loopback costs the
+ * relay ~40 % more CPU per byte for nothing (docs/benchmarks.md, issue
+ * 7). Reno never paces and is always built in and allowed. The upstream
+ * socket keeps the host's choice: that one crosses a real network.
+ */
+static void relay_tune_client(int client)
+{
+	static const char reno[] = "reno";
+	setsockopt(client, IPPROTO_TCP, TCP_CONGESTION, reno, sizeof(reno) - 1);
+}
+
 /*
  * Both ways at once, through a pipe per direction with splice(2): the
  * bytes never come up to user space. A direction that reaches EOF is
- * passed on as a half-close; the relay ends when both have, or when
- * nothing moved for EGRESS_IDLE_TIMEOUT_MS.
+ * passed on as a half-close; the relay ends when both have, when a side
+ * fails, or when nothing moved for EGRESS_IDLE_TIMEOUT_MS. @a is the
+ * client's side (egress_proxy.c's tunnel()), @b the upstream.
  */
 void egress_relay(int a, int b)
 {
-	enum { CAP = 1 << 18 };
-	int pipes[2][2] = { { -1, -1 }, { -1, -1 } };
-	size_t inpipe[2] = { 0, 0 };
-	bool eof[2] = { false, false }, shut[2] = { false, false };
-	if (pipe2(pipes[0], O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pipe2(pipes[1], O_CLOEXEC | O_NONBLOCK) < 0)
+	/* Direction 0: from @a to @b; direction 1: back. */
+	struct relay_dir dir[2] = { { .pipe = { -1, -1 } }, { .pipe = { -1, -1 } } };
+	if (relay_dir_open(&dir[0], a, b) < 0 || relay_dir_open(&dir[1], b, a) < 0)
 		goto out;
-	fcntl(pipes[0][0], F_SETPIPE_SZ, CAP);
-	fcntl(pipes[1][0], F_SETPIPE_SZ, CAP);
-	int fds[2] = { a, b };
+	relay_tune_client(a);
 	fcntl(a, F_SETFL, fcntl(a, F_GETFL) | O_NONBLOCK);
 	fcntl(b, F_SETFL, fcntl(b, F_GETFL) | O_NONBLOCK);
-	while (!(eof[0] && eof[1] && inpipe[0] == 0 && inpipe[1] == 0)) {
+	while (!(dir[0].shut && dir[1].shut)) {
 		struct pollfd p[2] = { { .fd = a }, { .fd = b } };
-		/* Direction d: from fds[d] to fds[1 - d]. */
 		for (int d = 0; d < 2; d++) {
-			if (!eof[d] && inpipe[d] < CAP)
+			if (relay_dir_wants_in(&dir[d]))
 				p[d].events |= POLLIN;
-			if (inpipe[d])
+			if (dir[d].inpipe)
 				p[1 - d].events |= POLLOUT;
 		}
 		int r = poll(p, 2, EGRESS_IDLE_TIMEOUT_MS);
@@ -369,88 +471,50 @@ void egress_relay(int a, int b)
 		if (r <= 0)
 			break;
 		bool progress = false;
-		for (int d = 0; d < 2; d++) {
-			/* Move what is there until both sides would block: fewer polls per byte. */
-			for (bool moved = true; moved;) {
-				moved = false;
-				if (!eof[d] && inpipe[d] < CAP) {
-					ssize_t n = splice(fds[d], NULL, pipes[d][1], NULL,
-							   CAP - inpipe[d],
-							   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-					if (n > 0) {
-						inpipe[d] += (size_t)n;
-						moved = true;
-					} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-						eof[d] = true;
-					}
-				}
-				if (inpipe[d]) {
-					ssize_t n = splice(pipes[d][0], NULL, fds[1 - d], NULL,
-							   inpipe[d],
-							   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-					if (n > 0) {
-						inpipe[d] -= (size_t)n;
-						moved = true;
-					} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-						goto out; /* the other side is gone */
-					}
-				}
-				progress = progress || moved || eof[d];
-			}
-			if (eof[d] && inpipe[d] == 0 && !shut[d]) {
-				shutdown(fds[1 - d], SHUT_WR);
-				shut[d] = true;
-			}
-		}
+		for (int d = 0; d < 2; d++)
+			if (!relay_dir_move(&dir[d], &progress))
+				goto out;
 		if (!progress && (p[0].revents | p[1].revents) & (POLLERR | POLLNVAL))
 			break;
 	}
 out:
-	for (int d = 0; d < 2; d++)
-		for (int k = 0; k < 2; k++)
-			if (pipes[d][k] >= 0)
-				close(pipes[d][k]);
+	relay_dir_close(&dir[0]);
+	relay_dir_close(&dir[1]);
 }
 
+/*
+ * An answer: @from (the upstream) to @to (the client) until EOF, an
+ * error, or idle; the client's side is not read (egress_proxy.c's
+ * forward_one()). The EOF is passed on as a half-close.
+ */
 void egress_copy_one_way(int from, int to)
 {
-	int p[2];
-	size_t inpipe = 0;
-	bool eof = false;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+	struct relay_dir d;
+	if (relay_dir_open(&d, from, to) < 0) {
+		relay_dir_close(&d);
 		return;
-	fcntl(p[0], F_SETPIPE_SZ, 1 << 18);
+	}
+	relay_tune_client(to);
 	fcntl(from, F_SETFL, fcntl(from, F_GETFL) | O_NONBLOCK);
 	fcntl(to, F_SETFL, fcntl(to, F_GETFL) | O_NONBLOCK);
-	while (!eof || inpipe) {
-		struct pollfd pf[2] = { { .fd = from, .events = eof ? 0 : POLLIN },
-					{ .fd = to, .events = inpipe ? POLLOUT : 0 } };
+	while (!d.shut) {
+		struct pollfd pf[2] = { { .fd = from,
+					  .events = relay_dir_wants_in(&d) ? POLLIN : 0 },
+					{ .fd = to, .events = d.inpipe ? POLLOUT : 0 } };
 		int r = poll(pf, 2, EGRESS_IDLE_TIMEOUT_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		if (!eof && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t n = splice(from, NULL, p[1], NULL, 1 << 18,
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0)
-				inpipe += (size_t)n;
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-				eof = true;
-		}
-		if (inpipe) {
-			ssize_t n = splice(p[0], NULL, to, NULL, inpipe,
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0)
-				inpipe -= (size_t)n;
-			else if (n < 0 && errno != EAGAIN && errno != EINTR)
-				break;
-		}
-		if ((pf[1].revents & (POLLERR | POLLHUP)) && !(pf[1].revents & POLLOUT))
+		bool progress = false;
+		if (!relay_dir_move(&d, &progress))
+			break;
+		/* The client has gone (POLLHUP: both ways shut) or a side failed. */
+		if (!progress && ((pf[0].revents | pf[1].revents) & (POLLERR | POLLNVAL) ||
+				  pf[1].revents & POLLHUP))
 			break;
 	}
-	close(p[0]);
-	close(p[1]);
+	relay_dir_close(&d);
 }
 
 /* ---- refusals ---- */
@@ -641,18 +705,26 @@ bool egress_is_sandbox_netns(dev_t dev, ino_t ino)
 
 int egress_start(const struct egress_config *cfg, const int fds[SBX_NET_NFDS], pid_t init)
 {
-	/* The namespace the listeners were made in: the sandbox's (sup_net.c compares with it). */
-	struct stat st;
-	int ns = ioctl(fds[SBX_NET_FD_HTTP], SIOCGSKNS);
-	if (ns < 0 || fstat(ns, &st) < 0) {
-		int e = -errno;
-		if (ns >= 0)
-			close(ns);
-		return e;
+	/*
+	 * The namespace the listeners were made in: the sandbox's (sup_net.c
+	 * compares with it). Not in the fallback rungs (no DNS stub): there
+	 * the listeners are on the host's network, which must never count as
+	 * the sandbox's.
+	 */
+	bool flat = fds[SBX_NET_FD_DNS_UDP] < 0;
+	if (!flat) {
+		struct stat st;
+		int ns = ioctl(fds[SBX_NET_FD_HTTP], SIOCGSKNS);
+		if (ns < 0 || fstat(ns, &st) < 0) {
+			int e = -errno;
+			if (ns >= 0)
+				close(ns);
+			return e;
+		}
+		close(ns);
+		netns_dev = st.st_dev;
+		netns_ino = st.st_ino;
 	}
-	close(ns);
-	netns_dev = st.st_dev;
-	netns_ino = st.st_ino;
 	static struct acceptor acc[3];
 	static int dns_fd;
 	egress_cfg = cfg;
@@ -662,10 +734,10 @@ int egress_start(const struct egress_config *cfg, const int fds[SBX_NET_NFDS], p
 	acc[2] = (struct acceptor){ fds[SBX_NET_FD_DNS_TCP], egress_dns_serve_tcp_conn,
 				    "the DNS stub (TCP)" };
 	dns_fd = fds[SBX_NET_FD_DNS_UDP];
-	for (size_t i = 0; i < ARRAY_SIZE(acc); i++)
+	for (size_t i = 0; i < (flat ? 2 : ARRAY_SIZE(acc)); i++)
 		if (!spawn(accept_main, &acc[i]))
 			return -EAGAIN;
-	if (!spawn(egress_dns_serve_udp, &dns_fd))
+	if (!flat && !spawn(egress_dns_serve_udp, &dns_fd))
 		return -EAGAIN;
 	return 0;
 }

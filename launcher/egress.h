@@ -61,7 +61,8 @@ int egress_config_from_host(struct egress_config *cfg, const struct policy_blob 
  * egress_start() - serve @fds (sandbox_net.h) on threads of this process.
  * @cfg must outlive them. The fds are ours from here on. @init: the
  * sandbox's init (host pid), to name the sender of a denied DNS query.
- * 0 or -errno.
+ * The fallback rungs pass -1 for both DNS descriptors: the proxies alone,
+ * on the host's loopback. 0 or -errno.
  */
 int egress_start(const struct egress_config *cfg, const int fds[SBX_NET_NFDS], pid_t init);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* landlock.c — build and enforce the fallback rungs' Landlock ruleset (landlock.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,11 @@ struct aigate_landlock_ruleset_attr {
 	uint64_t handled_access_net;
 	uint64_t scoped;
 };
+
+struct aigate_landlock_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+} __attribute__((packed));
 
 struct aigate_landlock_path_beneath_attr {
 	uint64_t allowed_access;
@@ -40,8 +46,10 @@ struct aigate_landlock_path_beneath_attr {
 #define AG_LL_FS_MAKE_SYM	  (1ULL << 12)
 #define AG_LL_FS_REFER		  (1ULL << 13) /* ABI 2 */
 #define AG_LL_FS_TRUNCATE	  (1ULL << 14) /* ABI 3 */
-#define AG_LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
-#define AG_LL_SCOPE_SIGNAL	  (1ULL << 1)  /* ABI 6 */
+#define AG_LL_RULE_NET_PORT	  2
+#define AG_LL_NET_CONNECT_TCP	  (1ULL << 1) /* ABI 4 */
+#define AG_LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
+#define AG_LL_SCOPE_SIGNAL	  (1ULL << 1) /* ABI 6 */
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -81,13 +89,25 @@ static int add_beneath(int ruleset, const char *path, uint64_t access)
 	return r < 0 ? -e : 0;
 }
 
-int landlock_ruleset_build(const char *const *write_roots, size_t n, int abi, size_t *ret_skipped)
+int landlock_ruleset_build(const char *const *write_roots, size_t n, int abi, bool net,
+			   size_t *ret_skipped)
 {
 	if (abi < 1)
 		return -EOPNOTSUPP;
 	uint64_t rights = write_rights(abi);
 	struct aigate_landlock_ruleset_attr attr = { .handled_access_fs = rights };
 	size_t attr_size = sizeof(attr.handled_access_fs);
+	/*
+	 * ABI 4, allow_net: TCP connects the kernel makes for the sandbox
+	 * itself reach only the ports landlock_allow_connect() adds (aigate's
+	 * proxy). The supervisor carries out every connect anyway; this holds
+	 * should one ever get past it. Binding stays unhandled: listeners are
+	 * kept to loopback by the supervisor (sup_net.c).
+	 */
+	if (net && abi >= 4) {
+		attr.handled_access_net = AG_LL_NET_CONNECT_TCP;
+		attr_size = offsetof(struct aigate_landlock_ruleset_attr, scoped);
+	}
 	/*
 	 * ABI 6: signals and abstract unix sockets scoped to the domain. With
 	 * no PID or network namespace, the agent could otherwise kill the
@@ -126,6 +146,15 @@ int landlock_ruleset_build(const char *const *write_roots, size_t n, int abi, si
 	if (ret_skipped)
 		*ret_skipped = skipped;
 	return fd;
+}
+
+int landlock_allow_connect(int ruleset_fd, uint16_t port)
+{
+	struct aigate_landlock_net_port_attr np = { .allowed_access = AG_LL_NET_CONNECT_TCP,
+						    .port = port };
+	if (syscall(SYS_landlock_add_rule, ruleset_fd, AG_LL_RULE_NET_PORT, &np, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 int landlock_enforce(int ruleset_fd)

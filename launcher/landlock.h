@@ -10,17 +10,28 @@
 #ifndef AIGATE_LANDLOCK_H
 #define AIGATE_LANDLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /**
  * landlock_ruleset_build() - a ruleset for ABI @abi (>= 1) that lets the
  * sandbox create, remove, write and truncate files only below @write_roots
  * (directories; a missing one is skipped), write (not create) device files
  * below /dev, and, from ABI 6, neither signal nor reach the abstract unix
- * sockets of processes outside its domain. Returns the ruleset fd (O_CLOEXEC)
+ * sockets of processes outside its domain. With @net (allow_net) and ABI
+ * 4, TCP connects are handled too: none is allowed until
+ * landlock_allow_connect() adds a port. Returns the ruleset fd (O_CLOEXEC)
  * or -errno; *@ret_skipped counts write roots that do not exist.
  */
-int landlock_ruleset_build(const char *const *write_roots, size_t n, int abi, size_t *ret_skipped);
+int landlock_ruleset_build(const char *const *write_roots, size_t n, int abi, bool net,
+			   size_t *ret_skipped);
+
+/**
+ * landlock_allow_connect() - let the sandbox connect to TCP @port (any
+ * address) under @ruleset_fd, built with @net and ABI >= 4. 0 or -errno.
+ */
+int landlock_allow_connect(int ruleset_fd, uint16_t port);
 
 /**
  * landlock_enforce() - confine the calling process (and all it starts) by

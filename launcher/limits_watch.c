@@ -11,7 +11,10 @@
  *     whole sandbox;
  *   - max_memory by cgroup: watches the cgroup's OOM-kill counter and,
  *     once the kernel has killed a process for it, stops the rest, as
- *     cgroup v2's memory.oom.group does by itself (v1 has no such thing).
+ *     cgroup v2's memory.oom.group does by itself (v1 has no such thing);
+ *   - max_pids by fallback (RLIMIT_NPROC, which fails forks silently):
+ *     counts the sandbox's tasks, so that reaching the limit is said and
+ *     recorded at the end, as the cgroup's pids.events counter is.
  * It only reads /proc and kills; run_loop() sees init exit as usual.
  */
 #include <dirent.h>
@@ -60,9 +63,10 @@ struct limits_run {
 	dev_t host_tmp, host_shm; /* aigate's own /tmp and /dev/shm: not the sandbox's */
 	struct proc_entry *procs; /* the host scan (no PID namespace) */
 	/* What the watcher did, read after it was joined. */
-	bool mem_stopped;     /* it stopped the sandbox for max_memory */
-	uint64_t mem_used;    /* bytes it measured then (the fallback) */
-	bool mem_kernel_seen; /* cgroup v1: it saw the kernel's OOM kill first */
+	bool mem_stopped;	 /* it stopped the sandbox for max_memory */
+	uint64_t mem_used;	 /* bytes it measured then (the fallback) */
+	bool mem_kernel_seen;	 /* cgroup v1: it saw the kernel's OOM kill first */
+	unsigned long pids_peak; /* max_pids by fallback: the most tasks it counted */
 };
 
 /* The number after @key ("VmRSS:", "Pss:") in /proc text @buf, in kB; 0 when absent. */
@@ -115,24 +119,51 @@ static uint64_t tmpfs_used(const char *path, dev_t host_dev)
 	return (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
 }
 
-/* Parent of host @pid from its stat line; 0 when gone. */
-static pid_t stat_ppid(int procfd, const char *name)
+/*
+ * Host @pid's stat line after its command name (past the last ')': a
+ * name may hold one), in @buf; NULL when the process is gone.
+ */
+static const char *stat_fields(int procfd, const char *name, char *buf, size_t size)
 {
-	char path[64], buf[512];
-	int ppid = 0;
+	char path[64];
 	snprintf(path, sizeof(path), "%s/stat", name);
 	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
 	const char *p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+	return p ? p + 1 : NULL;
+}
+
+/* Parent of host @pid from its stat line; 0 when gone. */
+static pid_t stat_ppid(int procfd, const char *name)
+{
+	char buf[512];
+	int ppid = 0;
+	const char *p = stat_fields(procfd, name, buf, sizeof(buf));
+	if (!p || sscanf(p, " %*c %d", &ppid) != 1)
 		return 0;
 	return (pid_t)ppid;
+}
+
+/* Threads of host @pid (its stat line's num_threads); 0 when gone. */
+static unsigned long stat_threads(int procfd, const char *name)
+{
+	char buf[1024];
+	long threads = 0;
+	const char *p = stat_fields(procfd, name, buf, sizeof(buf));
+	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+	 * cutime cstime priority nice num_threads */
+	if (!p ||
+	    sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+		   &threads) != 1 ||
+	    threads < 0)
+		return 0;
+	return (unsigned long)threads;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -310,17 +341,66 @@ static void stop_sandbox(struct limits_run *w)
 		kill(w->init_pid, SIGKILL);
 }
 
+/*
+ * The sandbox's tasks now (processes and their threads: what RLIMIT_NPROC
+ * and pids.max count). With a PID namespace, its own /proc (init is its
+ * pid 1); without, init and its descendants on the host.
+ */
+static unsigned long sandbox_tasks(struct limits_run *w)
+{
+	unsigned long n = 0;
+	if (w->pidns) {
+		char nsproc[64];
+		if (!w->cmd_pid && !(w->cmd_pid = host_scan(w, w->init_pid, NULL)))
+			return 0;
+		snprintf(nsproc, sizeof(nsproc), "/proc/%d/root/proc", (int)w->cmd_pid);
+		DIR *d = opendir(nsproc);
+		struct dirent *e;
+		if (!d)
+			return 0;
+		while ((e = readdir(d)))
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+				n += stat_threads(dirfd(d), e->d_name);
+		closedir(d);
+		return n;
+	}
+	size_t count = 0;
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return 0;
+	host_scan(w, 0, &count);
+	for (size_t i = 0; i < count; i++)
+		if (w->procs[i].member) {
+			char name[16];
+			snprintf(name, sizeof(name), "%d", (int)w->procs[i].pid);
+			n += stat_threads(procfd, name);
+		}
+	close(procfd);
+	return n;
+}
+
 static void *watch_main(void *arg)
 {
 	struct limits_run *w = arg;
 	const struct limits *lim = w->lim;
 	struct pollfd p = { .fd = w->stop_fd, .events = POLLIN };
 	enum limits_mech mech = lim->choice[LIMITS_MEMORY].mech;
+	bool count_pids = lim->choice[LIMITS_PIDS].mech == LIMITS_FALLBACK;
 
 	for (;;) {
 		int n = poll(&p, 1, WATCH_MS);
 		if (n > 0 || (n < 0 && errno != EINTR))
 			break;
+		if (count_pids) {
+			unsigned long tasks = sandbox_tasks(w);
+			/* Said the moment it is seen (the record comes at the end). */
+			if (tasks >= lim->max_pids && w->pids_peak < lim->max_pids)
+				log_warn("the sandbox reached resource_limits.max_pids (%u, %s): "
+					 "forks past it fail with EAGAIN",
+					 lim->max_pids, lim->choice[LIMITS_PIDS].name);
+			if (tasks > w->pids_peak)
+				w->pids_peak = tasks;
+		}
 		if (mech == LIMITS_CGROUP1 || mech == LIMITS_CGROUP2) {
 			const struct limits_cgdir *d = limits_cg_find(&w->cg, LIMITS_MEMORY);
 			if (d &&
@@ -375,14 +455,15 @@ int limits_start(const struct limits *lim, pid_t init_pid, struct limits_run **r
 	 * cgroup v2 stops the whole cgroup by itself (memory.oom.group); the
 	 * watcher still looks, for a kernel without oom.group, as it must for v1.
 	 */
-	bool need_cg = false, need_watch = mem != LIMITS_UNSET && mem != LIMITS_GAP;
+	bool need_cg = false, need_watch = (mem != LIMITS_UNSET && mem != LIMITS_GAP) ||
+					   lim->choice[LIMITS_PIDS].mech == LIMITS_FALLBACK;
 	int r;
 
 	for (int k = 0; k < LIMITS_NKINDS; k++)
 		need_cg |= lim->choice[k].mech == LIMITS_CGROUP1 ||
 			   lim->choice[k].mech == LIMITS_CGROUP2;
 	if (!need_cg && !need_watch) {
-		*ret = NULL; /* RLIMIT_NPROC alone: CMD sets it, nothing to do here */
+		*ret = NULL; /* nothing asked of the cgroups or the watcher */
 		return 0;
 	}
 	struct limits_run *run = calloc(1, sizeof(*run));
@@ -505,6 +586,19 @@ int limits_finish(struct limits_run *run)
 			 used, size);
 		record("watcher", "resource_limits.max_memory", lim->origin, 0, reason);
 		status = LIMITS_EXIT_MEMORY;
+	}
+	/*
+	 * max_pids by fallback: the kernel's RLIMIT_NPROC refuses forks past
+	 * it without a trace; the watcher saw the sandbox at its limit (it
+	 * samples, so how many forks failed is not known).
+	 */
+	if (!forks && lim->choice[LIMITS_PIDS].mech == LIMITS_FALLBACK &&
+	    run->pids_peak >= lim->max_pids) {
+		snprintf(reason, sizeof(reason),
+			 "the sandbox had its %u tasks (the watcher counted %lu): fork and clone "
+			 "calls past them failed with EAGAIN",
+			 lim->max_pids, run->pids_peak);
+		record("watcher", "resource_limits.max_pids", lim->origin, EAGAIN, reason);
 	}
 	if (forks) {
 		const char *name = lim->choice[LIMITS_PIDS].name;

@@ -54,7 +54,7 @@ struct sbx_gap {
 	char *why;
 };
 
-#define SBX_MAX_ENV_OWNED 6
+#define SBX_MAX_ENV_OWNED 12
 
 struct sbx_plan {
 	struct sbx_op *ops;
@@ -87,6 +87,10 @@ struct sbx_plan {
 	/* The fallback rungs (sbx_flat_prepare()): nothing mounted; a private TMPDIR. */
 	bool flat;
 	char *flat_tmpdir;
+	/* ... and with allow_net (sbx_flat_net()): the egress's listeners, if nflat_egress_fds is 2. */
+	int flat_egress_fds[2];
+	size_t nflat_egress_fds;
+	bool flat_landlock_net; /* the Landlock ruleset handles TCP connects (ABI 4) */
 };
 
 /* Most bind operations (write roots and protected paths) in one plan. */
@@ -162,7 +166,16 @@ int sbx_flat_prepare(struct sbx_plan *plan, int landlock_abi, int *ret_ruleset);
  */
 int sbx_flat_paths(const struct sbx_plan *plan, struct sup_mount **ret, size_t *ret_n);
 
-/** sbx_flat_cleanup() - remove the private TMPDIR and all in it (after the run). */
+/**
+ * sbx_flat_net() - allow_net in the fallback rungs, once init is cloned
+ * (it must not hold them): the HTTP and SOCKS listeners on the host's
+ * 127.0.0.1 at ports the kernel picks, the proxy variables naming them,
+ * and, in the Landlock ruleset @ruleset (-1: none) made with the ABI's
+ * network rules, TCP connects to those ports alone. 0 or -errno.
+ */
+int sbx_flat_net(struct sbx_plan *plan, int ruleset);
+
+/** sbx_flat_cleanup() - remove the private TMPDIR and all in it, close the listeners (after the run). */
 void sbx_flat_cleanup(struct sbx_plan *plan);
 
 /**
@@ -202,11 +215,14 @@ int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret);
  * can be created (docs/fallback.md): init and CMD are plain children,
  * init a child subreaper; nothing is mounted (the plan's operations are
  * the supervisor's and Landlock's business); CMD confines itself with the
- * Landlock ruleset @landlock_fd (-1: none) before its seccomp filter. Only
+ * Landlock ruleset @landlock_fd (-1: none) before its seccomp filter. With
+ * @net (allow_net), the sandbox's sockets stay the host's, and the filter
+ * sends every connect and listen to the supervisor (sup_net.c). Only
  * the processes started from here on are killed at the end. Returns as
  * sbx_start().
  */
-int sbx_start_flat(char *const *argv, bool mask, int landlock_fd, struct sbx_handle **ret);
+int sbx_start_flat(char *const *argv, bool net, bool mask, int landlock_fd,
+		   struct sbx_handle **ret);
 
 /** sbx_abort() - end a started sandbox that will not run (the plan failed or is refused). */
 void sbx_abort(struct sbx_handle *h);

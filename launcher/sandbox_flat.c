@@ -17,10 +17,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "launcher/landlock.h"
 #include "launcher/sandbox.h"
 #include "launcher/supervisor.h"
+#include "policy/util.h"
 
 /* Set TMPDIR in CMD's environment to @dir (replacing the host's). */
 static int set_tmpdir(struct sbx_plan *plan, const char *dir)
@@ -82,11 +86,77 @@ int sbx_flat_prepare(struct sbx_plan *plan, int landlock_abi, int *ret_ruleset)
 	}
 	roots[nroots++] = plan->flat_tmpdir;
 	size_t skipped = 0;
-	r = landlock_ruleset_build(roots, nroots, landlock_abi, &skipped);
+	r = landlock_ruleset_build(roots, nroots, landlock_abi, plan->net, &skipped);
+	plan->flat_landlock_net = plan->net && landlock_abi >= 4;
 	free(roots);
 	if (r < 0)
 		return r;
 	*ret_ruleset = r;
+	return 0;
+}
+
+/* A TCP listener on the host's 127.0.0.1, at a port the kernel picks (in *@ret_port). */
+static int loopback_listener(uint16_t *ret_port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 128) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	*ret_port = ntohs(sin.sin_port);
+	return fd;
+}
+
+int sbx_flat_net(struct sbx_plan *plan, int ruleset)
+{
+	static const char *const http_names[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+						  "https_proxy" };
+	static const char *const socks_names[] = { "ALL_PROXY", "all_proxy" };
+	uint16_t ports[2];
+	int r;
+	if (!plan->net)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if ((r = loopback_listener(&ports[i])) < 0)
+			return r;
+		plan->flat_egress_fds[plan->nflat_egress_fds++] = r;
+		/*
+		 * Landlock's network rules are by port, not address: the
+		 * supervisor, which carries out every connect, holds them to
+		 * 127.0.0.1 (sup_net.c).
+		 */
+		if (ruleset >= 0 && plan->flat_landlock_net &&
+		    (r = landlock_allow_connect(ruleset, ports[i])) < 0)
+			return r;
+	}
+	/*
+	 * sbx_plan_net() put the rung-1 values there (127.0.0.1:3128, :1080):
+	 * replaced by strings the plan owns (made after init was cloned, so
+	 * they travel in its arena).
+	 */
+	for (size_t i = 0; i < ARRAY_SIZE(http_names) + ARRAY_SIZE(socks_names); i++) {
+		bool http = i < ARRAY_SIZE(http_names);
+		const char *name = http ? http_names[i] : socks_names[i - ARRAY_SIZE(http_names)];
+		char *s = NULL;
+		if (plan->nenv_owned == SBX_MAX_ENV_OWNED)
+			return -E2BIG;
+		if (asprintf(&s, "%s=%s://127.0.0.1:%u", name, http ? "http" : "socks5h",
+			     ports[http ? 0 : 1]) < 0)
+			return -ENOMEM;
+		plan->env_owned[plan->nenv_owned++] = s;
+		struct env_filtered *env = &plan->env;
+		size_t n = strlen(name) + 1;
+		for (size_t e = 0; e < env->n; e++)
+			if (strncmp(env->envp[e], s, n) == 0)
+				env->envp[e] = s;
+	}
 	return 0;
 }
 
@@ -156,6 +226,9 @@ static void remove_below(int dfd, int depth)
 
 void sbx_flat_cleanup(struct sbx_plan *plan)
 {
+	for (size_t i = 0; i < plan->nflat_egress_fds; i++)
+		close(plan->flat_egress_fds[i]);
+	plan->nflat_egress_fds = 0;
 	if (!plan->flat_tmpdir)
 		return;
 	int fd = open(plan->flat_tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -352,7 +352,7 @@ static _Noreturn void init_child(struct child_ctx *c)
 	if (!c->flat && (r = sbx_mount_early()) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r, "mount", "/ or /proc", 125);
 	/* Before the plan: the supervisor reads these first, then CMD's filter. */
-	if (c->net && (r = sbx_net_setup(c->sup_fd)) < 0)
+	if (c->net && !c->flat && (r = sbx_net_setup(c->sup_fd)) < 0)
 		report_and_exit(c->report_fd, REPORT_SETUP, -r,
 				"the network namespace's loopback and egress listeners", NULL, 125);
 
@@ -635,9 +635,9 @@ int sbx_start(char *const *argv, bool net, bool mask, struct sbx_handle **ret)
 	return start(argv, net, mask, false, -1, ret);
 }
 
-int sbx_start_flat(char *const *argv, bool mask, int landlock_fd, struct sbx_handle **ret)
+int sbx_start_flat(char *const *argv, bool net, bool mask, int landlock_fd, struct sbx_handle **ret)
 {
-	return start(argv, false, mask, true, landlock_fd, ret);
+	return start(argv, net, mask, true, landlock_fd, ret);
 }
 
 /*
@@ -703,11 +703,11 @@ void sbx_abort(struct sbx_handle *h)
 }
 
 /* The filter, built here and copied into the arena for CMD to install. */
-static int arena_filter(struct arena *a, bool net)
+static int arena_filter(struct arena *a, bool net, bool flat)
 {
 	struct sock_filter *prog = NULL;
 	size_t len = 0;
-	int r = sup_filter_build(net, &prog, &len);
+	int r = sup_filter_build(net, flat, &prog, &len);
 	if (r < 0)
 		return r;
 	struct sock_filter *copy = arena_alloc(a, len * sizeof(*prog));
@@ -760,7 +760,13 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
-	if ((r = arena_filter(h->c.arena, h->c.net)) < 0) {
+	/* allow_net's filter without its egress would crash the supervisor's judging: never. */
+	if (h->c.net && !sv->egress) {
+		log_error("allow_net: no egress settings; refusing to start");
+		sbx_abort(h);
+		return EXIT_SANDBOX;
+	}
+	if ((r = arena_filter(h->c.arena, h->c.net, h->c.flat)) < 0) {
 		log_error("cannot build the seccomp filter: %s", strerror(-r));
 		sbx_abort(h);
 		return EXIT_SANDBOX;
@@ -844,6 +850,11 @@ int sbx_commit(struct sbx_handle *h, const struct sbx_plan *plan, const struct s
 	scfg.sandbox_init = h->pid;
 	scfg.shim_fd = sv->shim_fd;
 	scfg.egress = h->c.net ? sv->egress : NULL;
+	scfg.flat_egress_fds[0] = scfg.flat_egress_fds[1] = -1;
+	if (h->c.flat && h->c.net && plan->nflat_egress_fds == 2) {
+		scfg.flat_egress_fds[0] = plan->flat_egress_fds[0];
+		scfg.flat_egress_fds[1] = plan->flat_egress_fds[1];
+	}
 	run_mask_read_fds(h->mask, scfg.close_fds);
 	scfg.mask = h->mask ? sv->mask : NULL;
 	fflush(NULL);

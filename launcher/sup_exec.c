@@ -49,6 +49,40 @@ struct argv_copy {
 	uint64_t addr[EXEC_MAX_ARGS];
 };
 
+#define ENVIRON_MAX_VARS 8192
+
+/*
+ * What judging one exec needs (~640 kB, most never touched), kept per
+ * thread: allocating and zeroing it for every exec cost more than the
+ * reads it serves. The main thread's lives as long as the supervisor; an
+ * exec thread's is freed when the thread ends (sup_exec_thread_done).
+ */
+struct exec_bufs {
+	struct argv_copy a;
+	char args[EXEC_MAX_BYTES];
+	char env[EXEC_MAX_BYTES];
+	const char *envp[ENVIRON_MAX_VARS];
+};
+
+static __thread struct exec_bufs *thread_bufs;
+
+/* The calling thread's buffers (argv read anew by every user), NULL without memory. */
+static struct exec_bufs *exec_bufs(void)
+{
+	if (!thread_bufs) {
+		thread_bufs = malloc(sizeof(*thread_bufs));
+		if (thread_bufs)
+			thread_bufs->a.buf = thread_bufs->args;
+	}
+	return thread_bufs;
+}
+
+void sup_exec_thread_done(void)
+{
+	free(thread_bufs);
+	thread_bufs = NULL;
+}
+
 /* Read the caller's argv (pointers, then strings), for the early answer only. */
 static int read_argv(pid_t tid, uint64_t addr, struct argv_copy *a)
 {
@@ -168,16 +202,15 @@ static size_t read_environ(pid_t pid, char *buf, size_t size, const char **envp,
 	return n;
 }
 
-#define ENVIRON_MAX_VARS 8192
-
 /*
  * At PTRACE_EVENT_EXEC: judge the new image. Returns true to let it run.
  * Everything read here belongs to the stopped process alone.
  */
-static bool judge_new_image(const struct sup *s, pid_t pid, struct argv_copy *a, char *exe,
+static bool judge_new_image(const struct sup *s, pid_t pid, struct exec_bufs *b, char *exe,
 			    size_t exesz, char *rule, size_t rsz, char *origin, size_t osz,
 			    const char **ret_reason)
 {
+	struct argv_copy *a = &b->a;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	ssize_t n = readlink(path, exe, exesz - 1);
@@ -212,17 +245,12 @@ static bool judge_new_image(const struct sup *s, pid_t pid, struct argv_copy *a,
 	 * environment it starts with, while at the notification the caller's
 	 * envp could still be rewritten by another thread.
 	 */
-	char *ebuf = malloc(EXEC_MAX_BYTES);
-	const char **envp = calloc(ENVIRON_MAX_VARS, sizeof(*envp));
-	bool allowed = true;
-	if (ebuf && envp && read_environ(pid, ebuf, EXEC_MAX_BYTES, envp, ENVIRON_MAX_VARS) > 0 &&
-	    exec_verdict_env(s, exe, a, envp, rule, rsz, origin, osz) >= 0) {
+	if (read_environ(pid, b->env, sizeof(b->env), b->envp, ENVIRON_MAX_VARS) > 0 &&
+	    exec_verdict_env(s, exe, a, b->envp, rule, rsz, origin, osz) >= 0) {
 		*ret_reason = "the program's environment defines a git alias for a denied command";
-		allowed = false;
+		return false;
 	}
-	free(ebuf);
-	free(envp);
-	return allowed;
+	return true;
 }
 
 /* ---- the fast path (sup_fast.c) ---- */
@@ -263,6 +291,33 @@ static bool native_elf(int pfd, const struct stat *st)
 	return elf;
 }
 
+/*
+ * An absolute path that names nothing, on a path nothing inside can change
+ * (execvp walking PATH, from a vfork child or a fork child that has not
+ * exec'd: callers the fast path cannot answer with CONTINUE): answered
+ * with the kernel's own error, for any caller. An error lets the kernel
+ * do nothing, so no later rewrite of the caller's memory can matter. Each
+ * miss took the slow path before: a thread, a ptrace attach, a stop.
+ * Since Linux 6.8 the kernel opens the file before it reads argv, so
+ * ENOENT or ENOTDIR is what it would say (before, an argv over the limit
+ * said E2BIG first).
+ */
+static bool exec_missing(struct sup_req *r, uint64_t path_addr)
+{
+	char path[PATH_MAX], resolved[PATH_MAX];
+	int len = sup_read_string(r->tid, path_addr, path, sizeof(path));
+	if (len <= 0 || path[0] != '/')
+		return false;
+	int fd = sup_fast_resolve(r->s, path, 0, resolved, sizeof(resolved));
+	if (fd >= 0)
+		close(fd);
+	if (fd != -ENOENT && fd != -ENOTDIR)
+		return false;
+	if (sup_still_valid(r))
+		sup_reply_error(r, -fd);
+	return true;
+}
+
 bool sup_exec_fast(struct sup_req *r)
 {
 	struct sup *s = r->s;
@@ -275,18 +330,21 @@ bool sup_exec_fast(struct sup_req *r)
 #if !defined(__x86_64__)
 	return false; /* native_elf() knows x86_64 only */
 #endif
-	/* A binfmt_misc entry may claim native ELF files too: then /proc/PID/exe is not this file. */
-	if (!s->fast_exec)
-		return false;
 	/* execveat with a descriptor or flags: the slow path. */
 	if (at && ((int)args[0] != AT_FDCWD || args[4] != 0))
 		return false;
-	/* Before anything is read: nobody else can write the caller's memory. */
-	if (sup_open_root(s, r->tid) < 0 || !sup_fast_sole(r))
+	if (sup_open_root(s, r->tid) < 0)
 		return false;
-	struct argv_copy *a = calloc(1, sizeof(*a));
-	if (!a || !(a->buf = malloc(EXEC_MAX_BYTES)))
-		goto out;
+	/* Before anything is read: nobody else can write the caller's memory. */
+	if (!sup_fast_sole(r))
+		return s->fast && exec_missing(r, at ? args[1] : args[0]);
+	/* A binfmt_misc entry may claim native ELF files too: then /proc/PID/exe is not this file. */
+	if (!s->fast_exec)
+		return false;
+	struct exec_bufs *b = exec_bufs();
+	if (!b)
+		return false;
+	struct argv_copy *a = &b->a;
 	uint64_t path_addr = at ? args[1] : args[0];
 	uint64_t argv_addr = at ? args[2] : args[1];
 	int len = sup_read_string(r->tid, path_addr, path, sizeof(path));
@@ -348,9 +406,6 @@ bool sup_exec_fast(struct sup_req *r)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (a)
-		free(a->buf);
-	free(a);
 	return answered;
 }
 
@@ -375,17 +430,20 @@ static void early_target(const struct sup_req *r, int dirfd, const char *path, b
 		out[n] = 0;
 }
 
-void sup_handle_exec(struct sup_req *r)
+bool sup_exec_job(struct sup_req *r)
 {
 	struct sup *s = r->s;
 	const __u64 *args = r->n->data.args;
 	bool at = strcmp(r->sc->name, "execveat") == 0;
 	char path[PATH_MAX], target[PATH_MAX], rule[512], origin[PATH_MAX], exe[PATH_MAX];
-	struct argv_copy *a = calloc(1, sizeof(*a));
+	struct exec_bufs *b = exec_bufs();
+	struct argv_copy *a = b ? &b->a : NULL;
 	const char *reason = NULL;
 	int err;
+	/* No process traced by this thread is left (a kept thread must trace nothing). */
+	bool clean = true;
 
-	if (!a || !(a->buf = malloc(EXEC_MAX_BYTES))) {
+	if (!a) {
 		sup_reply_error(r, ENOMEM);
 		goto out;
 	}
@@ -457,26 +515,31 @@ void sup_handle_exec(struct sup_req *r)
 	 */
 	ptrace(PTRACE_INTERRUPT, r->tid, NULL, NULL);
 	sup_reply_continue(r);
+	/* Until it is detached or reaped; any other way out is not clean. */
+	clean = false;
 	for (;;) {
 		int st;
 		pid_t w = waitpid(-1, &st, __WALL | __WNOTHREAD);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			break; /* ECHILD: no tracee left */
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
+			clean = errno == ECHILD; /* no tracee left */
 			break;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			clean = true; /* reported to us: no longer ours */
+			break;
+		}
 		if (!WIFSTOPPED(st))
 			continue;
 		int event = st >> 16;
 		if (event == PTRACE_EVENT_EXEC) {
-			if (judge_new_image(s, w, a, exe, sizeof(exe), rule, sizeof(rule), origin,
+			if (judge_new_image(s, w, b, exe, sizeof(exe), rule, sizeof(rule), origin,
 					    sizeof(origin), &reason)) {
 				/* Stopped before its first instruction: recorded before it runs. */
 				sup_record_allowed(w, AUDIT_LEVEL_EXEC, "exec", r->sc->name, exe,
 						   a->argv);
-				ptrace(PTRACE_DETACH, w, NULL, NULL);
+				clean = ptrace(PTRACE_DETACH, w, NULL, NULL) == 0;
 				break;
 			}
 			/* Before its first instruction: nothing of it has run. */
@@ -488,14 +551,17 @@ void sup_handle_exec(struct sup_req *r)
 		if (event == PTRACE_EVENT_STOP || event == 0) {
 			/* The exec failed (or a stop of the old program): let it go as it was. */
 			int sig = event == 0 ? WSTOPSIG(st) : 0;
-			ptrace(PTRACE_DETACH, w, NULL, (void *)(long)sig);
+			clean = ptrace(PTRACE_DETACH, w, NULL, (void *)(long)sig) == 0;
 			break;
 		}
-		ptrace(PTRACE_DETACH, w, NULL, NULL);
+		clean = ptrace(PTRACE_DETACH, w, NULL, NULL) == 0;
 		break;
 	}
 out:
-	if (a)
-		free(a->buf);
-	free(a);
+	return clean;
+}
+
+void sup_handle_exec(struct sup_req *r)
+{
+	(void)sup_exec_job(r);
 }

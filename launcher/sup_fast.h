@@ -34,8 +34,15 @@ void sup_fast_aio_seen(void);
 /** sup_fast_vfork_seen() - thread group @tgid is starting a vfork child: no fast path for it any more. */
 void sup_fast_vfork_seen(pid_t tgid);
 
-/** sup_fast_forget_tasks() - an exec is coming: close the cached /proc/TID/stat descriptors. */
-void sup_fast_forget_tasks(void);
+/** sup_fast_forget_task() - @tid is about to exec: close its cached /proc/TID/stat descriptor. */
+void sup_fast_forget_task(pid_t tid);
+
+/**
+ * sup_fast_group() - the thread group of @tid when it is its group's only
+ * thread (then @tid itself, from the cached /proc/TID/stat); 0 otherwise
+ * or when it cannot be read. Main thread only.
+ */
+pid_t sup_fast_group(pid_t tid);
 
 /**
  * sup_fast_sole() - no task but @r's caller can write its memory, its

@@ -109,15 +109,72 @@ static const struct sup_syscall table[] = {
 	{ "sendmsg", SUP_NET, 0, NULL },
 	{ "sendmmsg", SUP_NET, 0, NULL },
 	{ "socket", SUP_NET, 0, NULL },
+	/* The fallback rungs under allow_net only: a listener on the host's network (sup_net.c). */
+	{ "listen", SUP_NET, 0, NULL },
+	{ "socketpair", SUP_NET, 0, NULL },
+	{ "setsockopt", SUP_NET, 0, NULL },
+	/*
+	 * A file's mode, owner and attributes (sup_attr.c), on every rung: a
+	 * directory above a protected path must not be opened to other users
+	 * (they would replace .git/hooks after the run); in the fallback rungs,
+	 * with no read-only mount and no Landlock right for them, the
+	 * protected files themselves (~/.bashrc made world-writable).
+	 */
+	{ "chmod", SUP_ATTR, 0, NULL },
+	{ "fchmod", SUP_ATTR, 0, NULL },
+	{ "fchmodat", SUP_ATTR, 0, NULL },
+	{ "fchmodat2", SUP_ATTR, 0, NULL },
+	{ "chown", SUP_ATTR, 0, NULL },
+	{ "fchown", SUP_ATTR, 0, NULL },
+	{ "lchown", SUP_ATTR, 0, NULL },
+	{ "fchownat", SUP_ATTR, 0, NULL },
+	{ "setxattr", SUP_ATTR, 0, NULL },
+	{ "lsetxattr", SUP_ATTR, 0, NULL },
+	{ "fsetxattr", SUP_ATTR, 0, NULL },
+	{ "setxattrat", SUP_ATTR, 0, NULL },
+	{ "removexattr", SUP_ATTR, 0, NULL },
+	{ "lremovexattr", SUP_ATTR, 0, NULL },
+	{ "fremovexattr", SUP_ATTR, 0, NULL },
+	{ "removexattrat", SUP_ATTR, 0, NULL },
+	/*
+	 * The fallback rungs only (rung 1: read-only mounts answer EROFS):
+	 * Landlock's rights cover a whole write root, .git/hooks included,
+	 * where a mknod'ed 0777 file would be a hook any user could fill.
+	 */
+	{ "mkdir", SUP_ATTR, 0, NULL },
+	{ "mkdirat", SUP_ATTR, 0, NULL },
+	{ "mknod", SUP_ATTR, 0, NULL },
+	{ "mknodat", SUP_ATTR, 0, NULL },
+	{ "rmdir", SUP_ATTR, 0, NULL },
 };
 
 static int16_t by_nr[SUP_MAX_NR];
+
+/*
+ * The table's number for @name on this architecture: libseccomp's, or for
+ * calls newer than Debian 12's libseccomp knows, the kernel's own (a call
+ * the filter does not trap by number would not be trapped at all).
+ */
+static int table_nr(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+#if defined(__x86_64__)
+	static const struct {
+		const char *name;
+		int nr;
+	} newer[] = { { "setxattrat", 463 }, { "removexattrat", 466 } };
+	for (size_t i = 0; nr == __NR_SCMP_ERROR && i < ARRAY_SIZE(newer); i++)
+		if (strcmp(name, newer[i].name) == 0)
+			nr = newer[i].nr;
+#endif
+	return nr;
+}
 
 int sup_filter_init(void)
 {
 	memset(by_nr, 0xff, sizeof(by_nr));
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		int nr = seccomp_syscall_resolve_name(table[i].name);
+		int nr = table_nr(table[i].name);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture (e.g. open on arm64) */
 		if (nr < 0 || nr >= SUP_MAX_NR)
@@ -179,11 +236,95 @@ bool sup_clone_denied(uint64_t flags, bool *ret_sharing)
 }
 
 /* The conditional rules: only some calls of these go to the supervisor. */
-static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr, bool net)
+/*
+ * The fallback rungs under allow_net (no network namespace): every socket
+ * is the host's, so only what the supervisor can carry out itself may
+ * exist. IP sockets other than TCP (UDP, raw, SCTP, MPTCP: their sends
+ * carry addresses the kernel would read after our check) and any family
+ * but unix, IP and netlink (vsock reaches the hypervisor, packet sockets
+ * the wire) go to the supervisor, which refuses and records them. The
+ * arguments are registers: nothing to race.
+ */
+static int add_flat_socket_rules(scmp_filter_ctx ctx, int nr)
+{
+	static const int ip_families[] = { AF_INET, AF_INET6 };
+	static const int other_types[] = { SOCK_DGRAM,	   SOCK_RAW,  SOCK_RDM,
+					   SOCK_SEQPACKET, SOCK_DCCP, SOCK_PACKET };
+	int r = 0;
+	for (size_t f = 0; f < ARRAY_SIZE(ip_families) && r == 0; f++) {
+		uint64_t fam = (uint64_t)ip_families[f];
+		for (size_t t = 0; t < ARRAY_SIZE(other_types) && r == 0; t++)
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_NOTIFY, nr, 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, fam),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)other_types[t]));
+		/* TCP is protocol 0 or 6; 1–5 and everything above 6 are not. */
+		for (uint64_t proto = 1; proto <= 5 && r == 0; proto++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, fam),
+					     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, proto));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, fam),
+					     SCMP_A2(SCMP_CMP_GT, IPPROTO_TCP));
+	}
+	/*
+	 * Unix datagram sockets: a datagram's address is read by the kernel
+	 * at every send, sendmsg's included, which the filter does not trap:
+	 * the host's sockets (the journal, a session's notify socket, abstract
+	 * names at rung 3) would be reachable, and so for socketpair(2)'s
+	 * datagram pairs (the filter's socketpair rule). NETLINK_USERSOCK sends
+	 * to other processes of the host.
+	 */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
+	if (r == 0)
+		r = seccomp_rule_add(
+			ctx, SCMP_ACT_NOTIFY, nr, 2,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_NETLINK),
+			SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, 2 /* NETLINK_USERSOCK */));
+	/* Families: AF_UNIX 1, AF_INET 2, AF_INET6 10, AF_NETLINK 16 stay; the rest do not. */
+	for (uint64_t fam = 0; fam <= AF_NETLINK && r == 0; fam++)
+		if (fam != AF_UNIX && fam != AF_INET && fam != AF_INET6 && fam != AF_NETLINK)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, fam));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, SCMP_A0(SCMP_CMP_GT, AF_NETLINK));
+	return r;
+}
+
+static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int nr, bool net,
+			   bool flat)
 {
 	int r = 0;
 	if (e->kind == SUP_NET && !net)
 		return 0; /* the host's network: nothing to decide */
+	if (e->kind == SUP_ATTR &&
+	    (strncmp(e->name, "mk", 2) == 0 || strcmp(e->name, "rmdir") == 0))
+		return flat ? 1 : 0; /* rung 1: the read-only mounts answer EROFS themselves */
+	if (strcmp(e->name, "listen") == 0)
+		return flat ? 1 : 0; /* in a namespace of its own, a listener is the sandbox's */
+	/*
+	 * Fallback rungs: a unix datagram pair (a datagram's address, read at
+	 * every send, could name a host socket: see add_flat_socket_rules), and
+	 * SO_REUSEPORT (a port shared with a host service: its clients would
+	 * reach the sandbox). Registers all; the kernel reads them as ints.
+	 */
+	if (strcmp(e->name, "socketpair") == 0)
+		return flat ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+					       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX),
+					       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM))
+			    : 0;
+	if (strcmp(e->name, "setsockopt") == 0)
+		return flat ? seccomp_rule_add(
+				      ctx, SCMP_ACT_NOTIFY, nr, 2,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_SOCKET),
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, SO_REUSEPORT))
+			    : 0;
+	if (strcmp(e->name, "socket") == 0 && flat)
+		return add_flat_socket_rules(ctx, nr);
 	if (strcmp(e->name, "socket") == 0) {
 		/*
 		 * ICMP (ping) and raw IP sockets: refused and recorded. They
@@ -197,19 +338,26 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 			{ AF_INET6, 0xf, SOCK_RAW, -1 },
 			{ AF_INET, 0, 0, IPPROTO_ICMP },
 			{ AF_INET6, 0, 0, IPPROTO_ICMPV6 },
+			/* vsock is not namespaced: it would reach the hypervisor's host. */
+			{ AF_VSOCK, 0, 0, -2 },
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(socks) && r == 0; i++)
-			r = socks[i].proto < 0
-				    ? seccomp_rule_add(
-					      ctx, SCMP_ACT_NOTIFY, nr, 2,
-					      SCMP_A0(SCMP_CMP_EQ, (uint64_t)socks[i].family),
-					      SCMP_A1(SCMP_CMP_MASKED_EQ,
-						      (uint64_t)socks[i].type_mask,
-						      (uint64_t)socks[i].type))
-				    : seccomp_rule_add(
-					      ctx, SCMP_ACT_NOTIFY, nr, 2,
-					      SCMP_A0(SCMP_CMP_EQ, (uint64_t)socks[i].family),
-					      SCMP_A2(SCMP_CMP_EQ, (uint64_t)socks[i].proto));
+			r = socks[i].proto == -2
+				    ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+						       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+							       (uint64_t)socks[i].family))
+			    : socks[i].proto < 0
+				    ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+						       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+							       (uint64_t)socks[i].family),
+						       SCMP_A1(SCMP_CMP_MASKED_EQ,
+							       (uint64_t)socks[i].type_mask,
+							       (uint64_t)socks[i].type))
+				    : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+						       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+							       (uint64_t)socks[i].family),
+						       SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+							       (uint64_t)socks[i].proto));
 		return r;
 	}
 	/*
@@ -263,7 +411,7 @@ static int add_conditional(scmp_filter_ctx ctx, const struct sup_syscall *e, int
 	return 1; /* not conditional */
 }
 
-int sup_filter_build(bool net, struct sock_filter **ret_prog, size_t *ret_len)
+int sup_filter_build(bool net, bool flat, struct sock_filter **ret_prog, size_t *ret_len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0, memfd = -1;
@@ -275,10 +423,10 @@ int sup_filter_build(bool net, struct sock_filter **ret_prog, size_t *ret_len)
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
 		goto out;
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		int nr = seccomp_syscall_resolve_name(table[i].name);
+		int nr = table_nr(table[i].name);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		r = add_conditional(ctx, &table[i], nr, net);
+		r = add_conditional(ctx, &table[i], nr, net, flat);
 		if (r == 1)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (r < 0)

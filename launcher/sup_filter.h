@@ -28,6 +28,7 @@ enum sup_kind {
 	SUP_AIO,      /* io_setup: allowed, and the fast path is off from then on */
 	SUP_VFORK,    /* vfork (and clone with CLONE_VFORK): allowed, its caller noted */
 	SUP_NET,      /* connect, sendto with an address: trapped only under allow_net */
+	SUP_ATTR,     /* chmod, chown, xattr families; mkdir, mknod, rmdir in the fallback rungs */
 };
 
 /* USERFAULTFD_IOC_NEW (linux/userfaultfd.h, 6.1): a userfaultfd from /dev/userfaultfd. */
@@ -68,10 +69,13 @@ int sup_filter_init(void);
 /**
  * sup_filter_build() - the BPF program: an architecture prefix (any other
  * architecture or an x32 call goes to the supervisor, which kills the
- * process) followed by libseccomp's code for the table. Returns 0 with a
- * malloc'd program in *@ret_prog (*@ret_len instructions), or -errno.
+ * process) followed by libseccomp's code for the table. @net: allow_net
+ * (connects and sockets trapped); @flat: a fallback rung, where the
+ * sandbox's sockets are the host's (listen and every non-TCP IP socket
+ * trapped too). Returns 0 with a malloc'd program in *@ret_prog
+ * (*@ret_len instructions), or -errno.
  */
-int sup_filter_build(bool net, struct sock_filter **ret_prog, size_t *ret_len);
+int sup_filter_build(bool net, bool flat, struct sock_filter **ret_prog, size_t *ret_len);
 
 /** sup_filter_native_arch() - AUDIT_ARCH_* of this build. */
 uint32_t sup_filter_native_arch(void);

@@ -72,6 +72,19 @@ bool sup_flat_write_denied(const struct sup *s, const char *real, bool removes, 
 	return false;
 }
 
+bool sup_holds_protected(const struct sup *s, const char *real, char *which, size_t size)
+{
+	const struct sup_mount *list = s->flat ? s->flat_paths : s->mounts;
+	size_t n = s->flat ? s->nflat_paths : s->nmounts;
+	for (size_t i = 0; i < n; i++)
+		if (!list[i].writable && covers(real, list[i].path) &&
+		    strcmp(real, list[i].path) != 0) {
+			snprintf(which, size, "%s", list[i].path);
+			return true;
+		}
+	return false;
+}
+
 /* The parent of @pid from /proc/PID/stat, or -1. */
 static long parent_of(long pid)
 {

@@ -111,7 +111,7 @@ static bool entry_is_mountpoint(const struct sup_entry *e)
  * Fallback rungs: may the sandbox write this entry? Denied (said and
  * recorded) when not. With namespaces the kernel answers (EROFS), never this.
  */
-static bool flat_denied(struct sup_req *r, const char *action, const char *full, bool removes)
+bool sup_flat_denied(struct sup_req *r, const char *action, const char *full, bool removes)
 {
 	char rule[512], origin[64];
 	int err;
@@ -130,20 +130,37 @@ static void reply_result(struct sup_req *r, int ret)
 		sup_reply_value(r, 0);
 }
 
+/*
+ * The entry the caller's @path_addr names from @dirfd: its directory
+ * opened by us (sup_entry_open()). False when the call was answered (or
+ * the caller is gone).
+ */
+static bool caller_entry(struct sup_req *r, int dirfd, uint64_t path_addr, struct sup_entry *e)
+{
+	char path[PATH_MAX];
+	int err = sup_read_string(r->tid, path_addr, path, sizeof(path));
+	if (err < 0) {
+		sup_reply_error(r, -err);
+		return false;
+	}
+	if (!sup_still_valid(r))
+		return false;
+	if ((err = sup_entry_open(r, dirfd, path, e)) < 0) {
+		sup_reply_error(r, -err);
+		return false;
+	}
+	return true;
+}
+
 static void do_unlink(struct sup_req *r, int dirfd, uint64_t path_addr, int flags)
 {
-	char path[PATH_MAX], rule[512], origin[PATH_MAX];
+	char rule[512], origin[PATH_MAX];
 	struct sup_entry e;
-	int err = sup_read_string(r->tid, path_addr, path, sizeof(path));
-	if (err < 0)
-		return sup_reply_error(r, -err);
-	if (!sup_still_valid(r))
+	if (!caller_entry(r, dirfd, path_addr, &e))
 		return;
-	if ((err = sup_entry_open(r, dirfd, path, &e)) < 0)
-		return sup_reply_error(r, -err);
 	if (entry_denied(r->s, &e, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "unlink", e.full, rule, origin, EACCES, "removing a denied file");
-	else if (flat_denied(r, "unlink", e.full, true))
+	else if (sup_flat_denied(r, "unlink", e.full, true))
 		;
 	else if (entry_is_mountpoint(&e))
 		sup_reply_error(r, EBUSY);
@@ -175,7 +192,8 @@ static void do_rename(struct sup_req *r, int odir, uint64_t opath, int ndir, uin
 	else if (entry_denied(r->s, &b, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "rename", b.full, rule, origin, EACCES,
 			 "the new name is denied (or would replace a denied file)");
-	else if (flat_denied(r, "rename", a.full, true) || flat_denied(r, "rename", b.full, true))
+	else if (sup_flat_denied(r, "rename", a.full, true) ||
+		 sup_flat_denied(r, "rename", b.full, true))
 		;
 	else if (entry_is_mountpoint(&a) || entry_is_mountpoint(&b))
 		sup_reply_error(r, EBUSY);
@@ -230,7 +248,7 @@ static void do_link(struct sup_req *r, int odir, uint64_t opath, int ndir, uint6
 	 * ~/.bashrc) would be a writable alias of it, judged by the new name.
 	 * With mounts the kernel refuses the link across them (EXDEV).
 	 */
-	if (flat_denied(r, "link", real, false)) {
+	if (sup_flat_denied(r, "link", real, false)) {
 		close(src);
 		return;
 	}
@@ -240,7 +258,7 @@ static void do_link(struct sup_req *r, int odir, uint64_t opath, int ndir, uint6
 	}
 	if (sup_name_denied(r->s, b.full, false, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "link", b.full, rule, origin, EACCES, "the new name is denied");
-	else if (!flat_denied(r, "link", b.full, false))
+	else if (!sup_flat_denied(r, "link", b.full, false))
 		reply_result(r, linkat(src, "", b.dir, b.name, AT_EMPTY_PATH));
 	close(src);
 	entry_close(&b);
@@ -279,7 +297,7 @@ static void do_symlink(struct sup_req *r, uint64_t tpath, int ndir, uint64_t npa
 		 sup_name_denied(r->s, lex, false, rule, sizeof(rule), origin, sizeof(origin)))
 		sup_deny(r, "symlink", lex, rule, origin, EACCES,
 			 "the link would point at a denied file");
-	else if (!flat_denied(r, "symlink", b.full, false))
+	else if (!sup_flat_denied(r, "symlink", b.full, false))
 		reply_result(r, symlinkat(target, b.dir, b.name));
 	entry_close(&b);
 }
@@ -305,7 +323,7 @@ static void do_truncate(struct sup_req *r, uint64_t path_addr, int64_t length)
 		return sup_deny(r, "truncate", real, rule, origin, EACCES,
 				"truncating a denied file");
 	}
-	if (flat_denied(r, "truncate", real, false)) {
+	if (sup_flat_denied(r, "truncate", real, false)) {
 		close(pfd);
 		return;
 	}
@@ -318,6 +336,51 @@ static void do_truncate(struct sup_req *r, uint64_t path_addr, int64_t length)
 		return sup_reply_error(r, e == ENXIO ? EINVAL : e);
 	reply_result(r, ftruncate(fd, length));
 	close(fd);
+}
+
+/*
+ * mkdir, mknod (a regular file, a FIFO, a socket) and rmdir in the
+ * fallback rungs (the filter traps them only there). With namespaces the
+ * protected paths are read-only mounts and the kernel answers EROFS;
+ * Landlock's rights cover a whole write root, .git/hooks included, where
+ * a mknod'ed 0777 file would be a hook any user could fill. Judged on the
+ * directory we opened, carried out there with the caller's umask.
+ */
+static void do_mkent(struct sup_req *r, const char *action, int dirfd, uint64_t path_addr, bool dir,
+		     mode_t mode, dev_t dev)
+{
+	struct sup_entry e;
+	if (!caller_entry(r, dirfd, path_addr, &e))
+		return;
+	/*
+	 * A deny_read name is not refused here, as the kernel does not at rung
+	 * 1: an empty directory or node holds nothing; what is put in it or
+	 * read from it is opened, and judged then.
+	 */
+	mode_t um = (mode_t)sup_umask_of(r->tid) & 0777;
+	if (!sup_flat_denied(r, action, e.full, false))
+		reply_result(r, dir ? mkdirat(e.dir, e.name, mode & 07777 & ~um)
+				    : mknodat(e.dir, e.name, (mode & S_IFMT) | (mode & 07777 & ~um),
+					      dev));
+	entry_close(&e);
+}
+
+void sup_handle_mkent(struct sup_req *r)
+{
+	const __u64 *a = r->n->data.args;
+	const char *name = r->sc->name;
+	if (strcmp(name, "mkdir") == 0)
+		do_mkent(r, "mkdir", AT_FDCWD, a[0], true, (mode_t)a[1], 0);
+	else if (strcmp(name, "mkdirat") == 0)
+		do_mkent(r, "mkdir", (int)a[0], a[1], true, (mode_t)a[2], 0);
+	else if (strcmp(name, "mknod") == 0)
+		do_mkent(r, "mknod", AT_FDCWD, a[0], false, (mode_t)a[1], (dev_t)a[2]);
+	else if (strcmp(name, "mknodat") == 0)
+		do_mkent(r, "mknod", (int)a[0], a[1], false, (mode_t)a[2], (dev_t)a[3]);
+	else if (strcmp(name, "rmdir") == 0)
+		do_unlink(r, AT_FDCWD, a[0], AT_REMOVEDIR);
+	else
+		sup_reply_error(r, ENOSYS);
 }
 
 void sup_handle_fsop(struct sup_req *r)

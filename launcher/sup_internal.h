@@ -50,6 +50,8 @@ struct sup {
 	const struct sup_mount *flat_paths;
 	size_t nflat_paths;
 	pid_t init_pid; /* the sandbox's init: every process of the sandbox descends from it */
+	/* Fallback rungs under allow_net: the egress's HTTP and SOCKS ports on the host's 127.0.0.1. */
+	uint16_t egress_ports[2];
 };
 
 /* One notification being handled (by the main thread or a job thread). */
@@ -148,6 +150,37 @@ struct open_how;
  */
 int sup_openat(struct sup_req *r, int dirfd, const char *path, const struct open_how *how);
 
+/** sup_caller_fd() - the caller's descriptor @fd, duplicated into ours (pidfd_getfd). fd or -errno. */
+int sup_caller_fd(pid_t tid, int fd);
+
+/**
+ * sup_flat_denied() - in the fallback rungs, may the sandbox change the
+ * entry at @full (resolved; @removes: removing or renaming it)? When not,
+ * the call is answered and recorded (@action), and true is returned.
+ */
+bool sup_flat_denied(struct sup_req *r, const char *action, const char *full, bool removes);
+
+/**
+ * sup_handle_attr() - a file's mode, owner and extended attributes
+ * (chmod, chown, setxattr, removexattr families; sup_attr.c), and in the
+ * fallback rungs mkdir, mknod and rmdir (sup_fsops.c). Answers @r.
+ */
+void sup_handle_attr(struct sup_req *r);
+
+/** sup_handle_mkent() - mkdir, mkdirat, mknod, mknodat, rmdir in the fallback rungs. Answers @r. */
+void sup_handle_mkent(struct sup_req *r);
+
+/**
+ * sup_holds_protected() - is @real (resolved) a directory above one of
+ * the read-only paths (.git above .git/hooks, the home above ~/.bashrc)?
+ * Its first such path in @which. Rung 1's read-only mounts, or the
+ * fallback rungs' flat_paths.
+ */
+bool sup_holds_protected(const struct sup *s, const char *real, char *which, size_t size);
+
+/** sup_umask_of() - thread @tid's umask (/proc/TID/status), 022 when unreadable. */
+int sup_umask_of(pid_t tid);
+
 /** sup_fd_path() - the path of our @fd in the sandbox's view. Length or -errno. */
 int sup_fd_path(int fd, char *buf, size_t size);
 
@@ -194,6 +227,13 @@ void sup_handle_open(struct sup_req *r);
 void sup_handle_exec(struct sup_req *r);
 /** sup_exec_fast() - on the main thread: answer an exec by the fast path. false: not answered. */
 bool sup_exec_fast(struct sup_req *r);
+/**
+ * sup_exec_job() - sup_handle_exec(), on a thread that may be kept for the
+ * next exec: true when the calling thread traces no process any more.
+ */
+bool sup_exec_job(struct sup_req *r);
+/** sup_exec_thread_done() - free the exec buffers of the calling thread (it is ending). */
+void sup_exec_thread_done(void);
 void sup_handle_fsop(struct sup_req *r);
 /** sup_handle_net() - connect, sendto (allow_net): answers, and frees @r (sup_net.c). */
 void sup_handle_net(struct sup_req *r);

@@ -18,6 +18,14 @@
  * --noproxy) work. The decision uses our own copy of the address, and the
  * socket we hand over is one we connected: nothing the caller changes
  * afterwards matters. Every other destination is refused and recorded.
+ *
+ * The fallback rungs (docs/fallback.md) have no network namespace: every
+ * socket of the sandbox is the host's, so nothing can be let through with
+ * CONTINUE. There the filter leaves TCP as the only IP socket (the rest is
+ * refused at socket()), every connect is carried out here on the socket we
+ * judged, to aigate's proxy on the host's 127.0.0.1, to a listener the
+ * sandbox made, or (a literal address allow_net admits) from outside; and
+ * listen(2) is carried out here too, on loopback only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +51,9 @@
 #include "launcher/net_ip.h"
 #include "launcher/sandbox_net.h"
 #include "launcher/sup_internal.h"
+#include "policy/util.h"
+
+static atomic_int dials; /* connects and redirect jobs running */
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -55,8 +66,7 @@ static void format_target(const struct net_ip *ip, uint16_t port, char *buf, siz
 	snprintf(buf, size, ip->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
-/* The caller's descriptor @fd, duplicated into ours (pidfd_getfd). fd or -errno. */
-static int caller_fd(pid_t tid, int fd)
+int sup_caller_fd(pid_t tid, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (pidfd < 0 && errno == EINVAL) {
@@ -103,8 +113,6 @@ struct redirect {
 	char name[256];
 	char target[300];
 };
-
-static atomic_int dials; /* redirect jobs running */
 
 static void redirect(struct sup_req *r);
 
@@ -194,6 +202,9 @@ static bool in_sandbox_netns(int sock)
 static int connect_for(struct sup_req *r, int ours, const struct sockaddr_storage *ss, size_t len)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)ss;
+	/* Longer than a unix address: the kernel's answer (and past our path buffer). */
+	if (ss->ss_family == AF_UNIX && len > sizeof(struct sockaddr_un))
+		return -EINVAL;
 	if (ss->ss_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) &&
 	    sun->sun_path[0]) {
 		char path[sizeof(sun->sun_path) + 1], rule[512], origin[512], real[PATH_MAX];
@@ -212,6 +223,25 @@ static int connect_for(struct sup_req *r, int ours, const struct sockaddr_storag
 				   EACCES, "connecting to a unix socket a deny_read rule hides");
 			return -EACCES;
 		}
+		/*
+		 * Fallback rungs: rung 1 gives the sandbox a /tmp of its own; here
+		 * the host's sockets there (X11, an ssh-agent, tmux) would run
+		 * what the agent asks of them. Refused outside the write roots
+		 * (a project cloned below /tmp keeps its own).
+		 */
+		int err = 0;
+		if (r->s->flat && strncmp(real, "/tmp/", 5) == 0 &&
+		    sup_flat_write_denied(r->s, real, false, rule, sizeof(rule), origin,
+					  sizeof(origin), &err)) {
+			close(obj);
+			sup_record(
+				r->tid, "connect", "connect", real, "private /tmp", "built-in",
+				"denied", EACCES,
+				"a unix socket in the host's /tmp (X11, ssh-agent and the like), "
+				"outside the write roots: rung 1 gives the sandbox a /tmp of its "
+				"own");
+			return -EACCES;
+		}
 		struct sockaddr_un via = { .sun_family = AF_UNIX };
 		snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", obj);
 		int rc = connect(ours, (struct sockaddr *)&via, sizeof(via)) < 0 ? -errno : 0;
@@ -219,6 +249,61 @@ static int connect_for(struct sup_req *r, int ours, const struct sockaddr_storag
 		return rc;
 	}
 	return connect(ours, (const struct sockaddr *)ss, (socklen_t)len) < 0 ? -errno : 0;
+}
+
+struct connect_job {
+	int ours;
+	struct sockaddr_storage ss;
+	size_t len;
+};
+
+static void connect_now(struct sup_req *r, int ours, const struct sockaddr_storage *ss, size_t len)
+{
+	int rc = connect_for(r, ours, ss, len);
+	close(ours);
+	if (rc < 0)
+		sup_reply_error(r, -rc);
+	else
+		sup_reply_value(r, 0);
+}
+
+static void connect_job_main(struct sup_req *r)
+{
+	struct connect_job *j = r->job_data;
+	r->job_data = NULL;
+	connect_now(r, j->ours, &j->ss, j->len);
+	free(j);
+	atomic_fetch_sub(&dials, 1);
+}
+
+/*
+ * connect_for(), then @ours closed and the caller answered with its
+ * result, on a job thread of its own, bounded like the dials: a connect
+ * can wait (a listener whose queue is full, SYN retries for minutes), and
+ * whether it would is the socket's O_NONBLOCK, which the caller's other
+ * threads can flip after any look of ours. The main loop never waits.
+ * True when it went to a job (which owns @r from then on).
+ */
+static bool connect_and_reply(struct sup_req *r, int ours, const struct sockaddr_storage *ss,
+			      size_t len)
+{
+	struct connect_job *j = calloc(1, sizeof(*j));
+	if (!j || atomic_fetch_add(&dials, 1) >= EGRESS_MAX_CONNS) {
+		if (j)
+			atomic_fetch_sub(&dials, 1);
+		free(j);
+		close(ours);
+		egress_deny(r->tid, "connect", "supervisor", "connect", "a local socket", EAGAIN,
+			    "too many connections being made at once (the limit is 256)");
+		sup_reply_error(r, EAGAIN);
+		return false;
+	}
+	j->ours = ours;
+	memcpy(&j->ss, ss, sizeof(j->ss));
+	j->len = len;
+	r->job_data = j;
+	sup_run_job(r, connect_job_main);
+	return true;
 }
 
 /*
@@ -262,6 +347,301 @@ static void deny_fastopen(struct sup_req *r)
 	sup_reply_error(r, EOPNOTSUPP);
 }
 
+/*
+ * A socket the filter sent here (its family, type and protocol are
+ * registers): refused and recorded. Raw and ICMP sockets, vsock; in the
+ * fallback rungs also UDP and every IP socket but TCP, and families other
+ * than unix, IP and netlink (sup_filter.c says why).
+ */
+static void deny_socket(struct sup_req *r)
+{
+	const struct seccomp_notif *n = r->n;
+	int fam = (int)n->data.args[0], type = (int)n->data.args[1] & 0xf;
+	int proto = (int)n->data.args[2], err = EACCES;
+	char what[96], why[400];
+	const char *tail = "only TCP leaves the sandbox, through the egress";
+	if (fam == AF_UNIX) {
+		snprintf(what, sizeof(what), "a unix datagram socket");
+		tail = "with no network namespace (this rung) a datagram reaches the host's "
+		       "sockets (the journal, a session's) unjudged; stream sockets work";
+	} else if (fam == AF_NETLINK) {
+		snprintf(what, sizeof(what), "a NETLINK_USERSOCK socket");
+		tail = "with no network namespace (this rung) it sends to other processes of the "
+		       "host";
+	} else if (fam != AF_INET && fam != AF_INET6) {
+		snprintf(what, sizeof(what), "a socket of address family %d", fam);
+		tail = "only unix, IP (through the egress) and netlink sockets under allow_net: "
+		       "this family reaches past any network namespace";
+		err = EAFNOSUPPORT;
+	} else if (type == SOCK_RAW) {
+		snprintf(what, sizeof(what), "a raw IP socket");
+		err = EPERM;
+	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		snprintf(what, sizeof(what), "an ICMP socket (ping)");
+	} else if (type == SOCK_DGRAM) {
+		snprintf(what, sizeof(what), "a UDP socket");
+		tail = "with no network namespace (this rung), only TCP to aigate's proxy leaves "
+		       "the sandbox; names resolve in the proxy, not inside";
+	} else {
+		snprintf(what, sizeof(what), "an IP socket of type %d, protocol %d", type, proto);
+		tail = "with no network namespace (this rung), only TCP to aigate's proxy leaves "
+		       "the sandbox";
+	}
+	/* The line on the terminal says "connect WHAT: WHY": the reason does not repeat it. */
+	snprintf(why, sizeof(why), "%s", tail);
+	egress_deny(r->tid, "connect", "supervisor", r->sc->name, what, err, why);
+	sup_reply_error(r, err);
+}
+
+/*
+ * The listeners the sandbox made on the host's loopback (fallback rungs):
+ * a connect to one is the sandbox talking to itself. Kept by address,
+ * port and socket inode: a connect must name the very address the
+ * listener is bound to (a host service may listen on the same port at
+ * another loopback address, 127.0.0.2 or ::1), and an entry counts only
+ * while that very socket still listens (/proc/net/tcp{,6}), so a port the
+ * sandbox let go and a host service took since is not reached through it.
+ */
+#define FLAT_LISTENERS 256
+static struct flat_listener {
+	struct net_ip addr;
+	uint16_t port;
+	unsigned long ino;
+} flat_listeners[FLAT_LISTENERS];
+static size_t flat_nlisteners, flat_next;
+
+static void remember_listener(const struct net_ip *addr, uint16_t port, unsigned long ino)
+{
+	struct flat_listener l = { .addr = *addr, .port = port, .ino = ino };
+	/* The same socket listening again (after shutdown, elsewhere): only where it is now. */
+	for (size_t i = 0; i < flat_nlisteners; i++)
+		if (flat_listeners[i].ino == ino) {
+			flat_listeners[i] = l;
+			return;
+		}
+	if (flat_nlisteners < FLAT_LISTENERS) {
+		flat_listeners[flat_nlisteners++] = l;
+		return;
+	}
+	flat_listeners[flat_next] = l; /* full: the oldest goes */
+	flat_next = (flat_next + 1) % FLAT_LISTENERS;
+}
+
+/*
+ * A /proc/net/tcp{,6} line's local address and port, state and inode.
+ * The address is printed as the kernel's 32-bit words in host order.
+ */
+static bool tcp_line(const char *line, bool v6, struct net_ip *ret_addr, unsigned *ret_port,
+		     unsigned *ret_state, unsigned long *ret_ino)
+{
+	char hex[33];
+	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*s %*s %lu", hex, ret_port,
+		   ret_state, ret_ino) != 4 ||
+	    strlen(hex) != (v6 ? 32u : 8u))
+		return false;
+	uint8_t bytes[16];
+	for (size_t w = 0; w < strlen(hex) / 8; w++) {
+		char word[9];
+		memcpy(word, hex + 8 * w, 8);
+		word[8] = 0;
+		uint32_t v = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(bytes + 4 * w, &v, 4);
+	}
+	struct sockaddr_storage ss = { 0 };
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, bytes, 16);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, bytes, 4);
+	}
+	uint16_t unused;
+	if (net_ip_from_sockaddr((struct sockaddr *)&ss,
+				 v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+				 ret_addr, &unused) < 0)
+		return false;
+	*ret_addr = net_ip_unmap(ret_addr);
+	return true;
+}
+
+static bool is_sandbox_listener(unsigned long ino, const struct net_ip *addr, uint16_t port)
+{
+	for (size_t i = 0; i < flat_nlisteners; i++)
+		if (flat_listeners[i].ino == ino && flat_listeners[i].port == port &&
+		    net_ip_equal(&flat_listeners[i].addr, addr))
+			return true;
+	return false;
+}
+
+/*
+ * Does a connect to @addr:@port reach a listener of the sandbox's, and
+ * only that? True when one of its listeners is bound to exactly that
+ * address and port and still listens there, and no other socket listens
+ * on that port at that address or at every address (SO_REUSEPORT would
+ * share the connections between them, a host service's among them).
+ */
+static bool sandbox_listening(pid_t tid, const struct net_ip *addr, uint16_t port)
+{
+	static const char *const files[] = { "tcp", "tcp6" };
+	bool ours = false;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		char path[64], line[512];
+		snprintf(path, sizeof(path), "/proc/%d/net/%s", tid, files[f]);
+		FILE *fp = fopen(path, "re");
+		if (!fp)
+			return false; /* cannot tell: refused */
+		while (fgets(line, sizeof(line), fp)) {
+			struct net_ip la;
+			unsigned lport, st;
+			unsigned long ino;
+			if (!tcp_line(line, f == 1, &la, &lport, &st, &ino) || lport != port ||
+			    st != 0x0A /* TCP_LISTEN */)
+				continue;
+			bool here = net_ip_equal(&la, addr);
+			if (here && is_sandbox_listener(ino, addr, port)) {
+				ours = true;
+				continue;
+			}
+			if (here || net_ip_class(&la) == NET_IP_UNSPECIFIED) {
+				fclose(fp);
+				return false; /* someone else's listener answers there too */
+			}
+		}
+		fclose(fp);
+	}
+	return ours;
+}
+
+/*
+ * listen(2) in the fallback rungs (the filter traps it only there): the
+ * socket is the host's, and a listener on every address would let anyone
+ * on the network in to fetch what the agent can read. Loopback only, and
+ * carried out here on the socket we judged: with CONTINUE another thread
+ * could put an unbound socket (which listen binds to every address) at
+ * the descriptor meanwhile. Other families listen as they would.
+ */
+static void flat_listen(struct sup_req *r)
+{
+	int ours = sup_caller_fd(r->tid, (int)r->n->data.args[0]);
+	if (ours < 0) {
+		sup_reply_error(r, ours == -ESRCH ? ESRCH : EBADF);
+		return;
+	}
+	struct stat st;
+	if (fstat(ours, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(ours);
+		sup_reply_error(r, ENOTSOCK);
+		return;
+	}
+	int dom = 0;
+	socklen_t sl = sizeof(dom);
+	getsockopt(ours, SOL_SOCKET, SO_DOMAIN, &dom, &sl);
+	bool ip = dom == AF_INET || dom == AF_INET6;
+	uint16_t port = 0;
+	struct net_ip u = { 0 };
+	if (ip) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct net_ip addr;
+		bool bound = getsockname(ours, (struct sockaddr *)&ss, &len) == 0 &&
+			     net_ip_from_sockaddr((struct sockaddr *)&ss, len, &addr, &port) == 0 &&
+			     port != 0;
+		if (bound)
+			u = net_ip_unmap(&addr);
+		if (!bound || net_ip_class(&u) != NET_IP_LOOPBACK) {
+			char target[128], why[400];
+			if (bound)
+				format_target(&u, port, target, sizeof(target));
+			else
+				snprintf(target, sizeof(target),
+					 "an unbound socket (every address)");
+			snprintf(why, sizeof(why),
+				 "with no network namespace (this rung) the sandbox listens on the "
+				 "host's loopback only (bind to 127.0.0.1 or ::1 first)");
+			close(ours);
+			egress_deny(r->tid, "connect", "supervisor", "listen", target, EACCES, why);
+			sup_reply_error(r, EACCES);
+			return;
+		}
+	}
+	int rc = listen(ours, (int)r->n->data.args[1]) < 0 ? -errno : 0;
+	/*
+	 * SO_REUSEPORT shares a port with a host service of the same user:
+	 * the kernel would hand the sandbox some of that service's clients,
+	 * and the service some of the sandbox's connects. Read after listen
+	 * (another thread may set it until then), and undone: shutdown stops
+	 * a listener.
+	 */
+	int reuse = 0;
+	sl = sizeof(reuse);
+	if (rc == 0 && ip &&
+	    (getsockopt(ours, SOL_SOCKET, SO_REUSEPORT, &reuse, &sl) < 0 || reuse)) {
+		shutdown(ours, SHUT_RDWR);
+		close(ours);
+		char target[128];
+		format_target(&u, port, target, sizeof(target));
+		egress_deny(r->tid, "connect", "supervisor", "listen", target, EACCES,
+			    "SO_REUSEPORT: with no network namespace (this rung) the port would be "
+			    "shared with the host's services");
+		sup_reply_error(r, EACCES);
+		return;
+	}
+	if (rc == 0 && ip)
+		remember_listener(&u, port, (unsigned long)st.st_ino);
+	close(ours);
+	if (rc < 0)
+		sup_reply_error(r, -rc);
+	else
+		sup_reply_value(r, 0);
+}
+
+/*
+ * setsockopt(SOL_SOCKET, SO_REUSEPORT) in the fallback rungs (the filter
+ * traps nothing else of setsockopt): switching it on would let a host
+ * service of the same user share a listening port with the sandbox, and
+ * the service's clients land in the sandbox. Refused and recorded; turning
+ * it off is carried out here with our copy of the value (the caller's
+ * memory could say "on" by the time the kernel read it).
+ */
+static void flat_reuseport(struct sup_req *r)
+{
+	const struct seccomp_notif *n = r->n;
+	int val = 0;
+	if ((socklen_t)n->data.args[4] < sizeof(int))
+		return sup_reply_error(r, EINVAL);
+	if (sup_read_mem(r->tid, n->data.args[3], &val, sizeof(val)) < 0)
+		return sup_reply_error(r, EFAULT);
+	if (!sup_still_valid(r))
+		return;
+	if (val) {
+		egress_deny(r->tid, "connect", "supervisor", "setsockopt", "SO_REUSEPORT", EACCES,
+			    "with no network namespace (this rung) a port shared with SO_REUSEPORT "
+			    "would be shared with the host's services");
+		return sup_reply_error(r, EACCES);
+	}
+	int ours = sup_caller_fd(r->tid, (int)n->data.args[0]);
+	if (ours < 0)
+		return sup_reply_error(r, ours == -ESRCH ? ESRCH : EBADF);
+	int rc = setsockopt(ours, SOL_SOCKET, SO_REUSEPORT, &val, sizeof(val));
+	int e = errno;
+	close(ours);
+	if (rc < 0)
+		sup_reply_error(r, e);
+	else
+		sup_reply_value(r, 0);
+}
+
+/* Fallback rungs: is @u:@port aigate's proxy on the host's 127.0.0.1? */
+static bool flat_egress_port(const struct sup *s, const struct net_ip *u, uint16_t port)
+{
+	struct net_ip lo;
+	if (net_ip_parse("127.0.0.1", &lo) < 0 || !net_ip_equal(u, &lo))
+		return false;
+	return port && (port == s->egress_ports[0] || port == s->egress_ports[1]);
+}
+
 static bool decide(struct sup_req *r);
 
 void sup_handle_net(struct sup_req *r)
@@ -276,16 +656,16 @@ static bool decide(struct sup_req *r)
 {
 	const struct seccomp_notif *n = r->n;
 	bool is_connect = strcmp(r->sc->name, "connect") == 0;
-	if (strcmp(r->sc->name, "socket") == 0) {
-		/* The filter sends only ICMP and raw IP sockets here; the flags are registers. */
-		bool raw = ((int)n->data.args[1] & 0xf) == SOCK_RAW;
-		const char *what = raw ? "a raw IP socket" : "an ICMP socket (ping)";
-		char why2[200];
-		snprintf(why2, sizeof(why2), "%s: only TCP leaves the sandbox, through the egress",
-			 what);
-		egress_deny(r->tid, "connect", "supervisor", "socket", what, raw ? EPERM : EACCES,
-			    why2);
-		sup_reply_error(r, raw ? EPERM : EACCES);
+	if (strcmp(r->sc->name, "socket") == 0 || strcmp(r->sc->name, "socketpair") == 0) {
+		deny_socket(r);
+		return false;
+	}
+	if (strcmp(r->sc->name, "setsockopt") == 0) {
+		flat_reuseport(r);
+		return false;
+	}
+	if (strcmp(r->sc->name, "listen") == 0) {
+		flat_listen(r);
 		return false;
 	}
 	/* Flags are registers: MSG_FASTOPEN is what the filter sent these for (or also). */
@@ -375,7 +755,7 @@ static bool decide(struct sup_req *r)
 	 * number, and point it elsewhere or disconnect it (AF_UNSPEC) to
 	 * bind and listen on the host.
 	 */
-	int ours = caller_fd(r->tid, (int)n->data.args[0]);
+	int ours = sup_caller_fd(r->tid, (int)n->data.args[0]);
 	if (ours < 0) {
 		sup_reply_error(r, ours == -ESRCH ? ESRCH : EBADF);
 		return false;
@@ -386,7 +766,8 @@ static bool decide(struct sup_req *r)
 		sup_reply_error(r, ENOTSOCK);
 		return false;
 	}
-	if (!in_sandbox_netns(ours)) {
+	/* Fallback rungs: every socket is the host's; each connect is judged below instead. */
+	if (!r->s->flat && !in_sandbox_netns(ours)) {
 		close(ours);
 		const char *t = inet ? target : ss.ss_family == AF_UNSPEC ? "AF_UNSPEC" : "?";
 		egress_deny(r->tid, "connect", "supervisor", "connect", t, EISCONN,
@@ -417,37 +798,63 @@ static bool decide(struct sup_req *r)
 			sup_reply_error(r, EACCES);
 			return false;
 		}
-		int rc = connect_for(r, ours, &ss, (size_t)len);
-		close(ours);
-		if (rc < 0)
-			sup_reply_error(r, -rc);
-		else
-			sup_reply_value(r, 0);
-		return false;
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
+		if (r->s->flat && fam == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) &&
+		    !sun->sun_path[0]) {
+			/*
+			 * An abstract name: with no network namespace they are the
+			 * host's (a desktop's, a container runtime's), and our
+			 * connect, outside Landlock's domain, would not be scoped.
+			 */
+			close(ours);
+			egress_deny(
+				r->tid, "connect", "supervisor", "connect",
+				"an abstract unix socket", EACCES,
+				"with no network namespace (this rung) abstract unix socket names "
+				"are the host's: refused");
+			sup_reply_error(r, EACCES);
+			return false;
+		}
+		return connect_and_reply(r, ours, &ss, (size_t)len);
 	}
 	bool admitted = tcp && egress_admit_addr(&u, port, name, sizeof(name), why, sizeof(why));
+	if (r->s->flat && !admitted) {
+		/*
+		 * Fallback rungs: aigate's proxy, or a listener of the sandbox's
+		 * own (listen is carried out here, so we know them); carried out
+		 * on the socket we judged. Anything else is the host's network.
+		 */
+		if (tcp && (flat_egress_port(r->s, &u, port) ||
+			    (cls == NET_IP_LOOPBACK && sandbox_listening(r->tid, &u, port)))) {
+			return connect_and_reply(r, ours, &ss, (size_t)len);
+		}
+		close(ours);
+		/* The line on the terminal names the target already ("connect TARGET: WHY"). */
+		snprintf(why, sizeof(why), "%s",
+			 tcp ? "with no network namespace (this rung) the network is reachable "
+			       "only through aigate's proxy (HTTP_PROXY, ALL_PROXY), for the names "
+			       "allow_net admits"
+			     : "with no network namespace (this rung) only TCP to aigate's proxy "
+			       "leaves the sandbox");
+		egress_deny(r->tid, "connect", "supervisor", "connect", target, ECONNREFUSED, why);
+		sup_reply_error(r, ECONNREFUSED);
+		return false;
+	}
 	if (local && !admitted) {
 		/* The sandbox's own loopback (the egress listens there): carried out here. */
 		bool egress_port = port == SBX_NET_HTTP_PORT || port == SBX_NET_SOCKS_PORT ||
 				   port == SBX_NET_DNS_PORT;
-		int rc = tcp && !egress_port && !loopback_listener(r->tid, port, false)
-				 ? -ECONNREFUSED
-				 : connect_for(r, ours, &ss, (size_t)len);
+		if (!tcp || egress_port || loopback_listener(r->tid, port, false))
+			return connect_and_reply(r, ours, &ss, (size_t)len);
 		close(ours);
-		if (rc == -ECONNREFUSED && tcp) {
-			/* Where a program looking for a server on the host's loopback ends up: said so. */
-			snprintf(why, sizeof(why),
-				 "%s is the sandbox's own loopback, where nothing listens; the "
-				 "host's loopback is reachable only through a name in allow_net "
-				 "(with allow_private_addresses)",
-				 target);
-			egress_deny(r->tid, "connect", "supervisor", "connect", target,
-				    ECONNREFUSED, why);
-		}
-		if (rc < 0)
-			sup_reply_error(r, -rc);
-		else
-			sup_reply_value(r, 0);
+		/* Where a program looking for a server on the host's loopback ends up: said so. */
+		snprintf(why, sizeof(why),
+			 "%s is the sandbox's own loopback, where nothing listens; the "
+			 "host's loopback is reachable only through a name in allow_net "
+			 "(with allow_private_addresses)",
+			 target);
+		egress_deny(r->tid, "connect", "supervisor", "connect", target, ECONNREFUSED, why);
+		sup_reply_error(r, ECONNREFUSED);
 		return false;
 	}
 	if (!tcp) {

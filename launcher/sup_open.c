@@ -533,7 +533,7 @@ static void lexical_abs(const char *base, const char *p, char *out, size_t outsz
 		snprintf(out, outsz, "%s/%s", strcmp(base, "/") ? base : "", p);
 }
 
-static int umask_of(pid_t tid)
+int sup_umask_of(pid_t tid)
 {
 	char v[32];
 	if (read_status_field(tid, "\nUmask:", v, sizeof(v)) < 0)
@@ -779,7 +779,7 @@ static void do_open(struct sup_req *r, bool may_block)
 	 * the kernel then applies it, or a default ACL instead, as it would.
 	 */
 	if (how.flags & (O_CREAT | O_TMPFILE_BIT))
-		umask((mode_t)umask_of(r->tid));
+		umask((mode_t)sup_umask_of(r->tid));
 	/* RESOLVE_CACHED cannot create or truncate: the kernel says EAGAIN. */
 	if ((caller_resolve & RESOLVE_CACHED) &&
 	    (c.how.flags & (O_TRUNC | O_CREAT | O_TMPFILE_BIT))) {

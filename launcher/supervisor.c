@@ -26,6 +26,7 @@
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -393,6 +394,80 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Exec jobs run on threads that are kept for the next exec: a shell
+ * starting one command after another paid a thread start for each
+ * (~35 µs here). A thread is the tracer of what it attached (ptrace is
+ * per thread), so one is kept only when its job left no tracee behind
+ * (sup_exec_job); otherwise it exits and the kernel detaches whatever it
+ * still traces, as it did for every job before. At most EXEC_IDLE_MAX
+ * wait; a job finding none idle gets a new thread, so a slow exec (a file
+ * on a stalled network mount) never holds up the next one.
+ */
+#define EXEC_IDLE_MAX 4
+static pthread_mutex_t exec_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t exec_cond = PTHREAD_COND_INITIALIZER;
+static struct sup_req *exec_queue[EXEC_IDLE_MAX]; /* never more than exec_idle */
+static size_t exec_queued, exec_idle;
+
+static void *exec_worker(void *arg)
+{
+	struct sup_req *r = arg; /* NULL: started ahead, idle from the start */
+	/* As job_main: a umask and cwd of our own. */
+	unshare(CLONE_FS);
+	for (;;) {
+		if (r) {
+			bool clean = sup_exec_job(r);
+			sup_req_free(r);
+			if (!clean)
+				break; /* perhaps still a tracer: only exiting detaches for sure */
+		}
+		pthread_mutex_lock(&exec_lock);
+		if (exec_idle >= EXEC_IDLE_MAX) {
+			pthread_mutex_unlock(&exec_lock);
+			break;
+		}
+		exec_idle++;
+		while (exec_queued == 0)
+			pthread_cond_wait(&exec_cond, &exec_lock);
+		r = exec_queue[--exec_queued];
+		exec_idle--;
+		pthread_mutex_unlock(&exec_lock);
+	}
+	sup_exec_thread_done();
+	return NULL;
+}
+
+static int start_exec_worker(struct sup_req *r)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int e = pthread_create(&t, &attr, exec_worker, r);
+	pthread_attr_destroy(&attr);
+	return -e;
+}
+
+/* Hand an exec to an idle exec thread, or to a new one. */
+static void run_exec_job(struct sup_req *r)
+{
+	pthread_mutex_lock(&exec_lock);
+	if (exec_idle > exec_queued) {
+		exec_queue[exec_queued++] = r;
+		pthread_cond_signal(&exec_cond);
+		pthread_mutex_unlock(&exec_lock);
+		return;
+	}
+	pthread_mutex_unlock(&exec_lock);
+	if (start_exec_worker(r) == 0)
+		return;
+	/* No thread: serve it here (slower for the others, still correct). */
+	sup_handle_exec(r);
+	sup_req_free(r);
+}
+
 void sup_run_job(struct sup_req *r, void (*fn)(struct sup_req *r))
 {
 	pthread_attr_t attr;
@@ -435,7 +510,9 @@ static pid_t tgid_of(pid_t tid)
  */
 static void note_vfork(struct sup_req *r)
 {
-	sup_fast_vfork_seen(tgid_of(r->tid));
+	/* A shell's own stat is cached (sup_fast.c): cheaper than its status, ~10 µs a command. */
+	pid_t tgid = sup_fast_group(r->tid);
+	sup_fast_vfork_seen(tgid > 0 ? tgid : tgid_of(r->tid));
 	sup_reply_continue(r);
 }
 
@@ -524,10 +601,10 @@ static void dispatch(struct sup_req *r)
 		sup_handle_open(r); /* hands itself to a job when it could block */
 		return;
 	case SUP_EXEC:
-		sup_fast_forget_tasks();
+		sup_fast_forget_task(r->tid);
 		if (sup_exec_fast(r))
 			break;
-		sup_run_job(r, sup_handle_exec);
+		run_exec_job(r);
 		return;
 	case SUP_VFORK:
 		note_vfork(r);
@@ -546,6 +623,9 @@ static void dispatch(struct sup_req *r)
 	case SUP_UNLINK:
 	case SUP_TRUNCATE:
 		sup_handle_fsop(r);
+		break;
+	case SUP_ATTR:
+		sup_handle_attr(r);
 		break;
 	default:
 		sup_deny(r, "syscall", NULL, "unknown trapped call", "built-in", ENOSYS, NULL);
@@ -643,8 +723,30 @@ static _Noreturn void supervisor_main(const struct supervisor_config *cfg)
 		_exit(70);
 	/* A supervisor without the shim's records still decides everything: not fatal. */
 	sup_shim_start(&s);
+	/*
+	 * CMD's own exec takes the slow path (it is a fork child): one exec
+	 * thread started now, while the sandbox is being built, keeps its
+	 * start off that path. None: the first exec starts one.
+	 */
+	(void)start_exec_worker(NULL);
 	int listener = -1, fds[SBX_NET_NFDS];
 	bool egress = false;
+	if (cfg->flat && cfg->egress) {
+		/* The fallback rungs: aigate's own listeners on the host's loopback, no DNS stub. */
+		int flat_fds[SBX_NET_NFDS] = { cfg->flat_egress_fds[0], cfg->flat_egress_fds[1], -1,
+					       -1 };
+		for (int i = 0; i < 2; i++) {
+			struct sockaddr_in sin;
+			socklen_t sl = sizeof(sin);
+			if (flat_fds[i] < 0 ||
+			    getsockname(flat_fds[i], (struct sockaddr *)&sin, &sl) < 0)
+				_exit(SUP_EXIT_EGRESS);
+			s.egress_ports[i] = ntohs(sin.sin_port);
+		}
+		if (egress_start(cfg->egress, flat_fds, cfg->sandbox_init) < 0)
+			_exit(SUP_EXIT_EGRESS);
+		egress = true;
+	}
 	while (listener < 0) {
 		int tag = sbx_net_recv(cfg->sock, fds);
 		if (tag < 0)

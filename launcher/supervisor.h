@@ -73,6 +73,12 @@ struct supervisor_config {
 	 * before CMD sends the filter's; the supervisor serves them (egress.h).
 	 */
 	const struct egress_config *egress;
+	/*
+	 * ... and in the fallback rungs (@flat), where no init inside makes
+	 * them, the HTTP and SOCKS listeners aigate made on the host's
+	 * 127.0.0.1 (-1: none). There is no DNS stub: names resolve in the proxy.
+	 */
+	int flat_egress_fds[2];
 	int close_fds[2]; /* aigate's own descriptors the supervisor must not keep (-1: none) */
 	/*
 	 * mask_stdout: the denial lines on aigate's stderr name what the sandbox

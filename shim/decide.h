@@ -8,6 +8,7 @@
 #define AIGATE_SHIM_DECIDE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "policy/blob.h"
 
@@ -28,6 +29,50 @@
 int shim_decide_exec(const struct policy_blob *b, const char *path, char *const argv[],
 		     char *const envp[], struct argvmatch_scratch *scratch,
 		     struct argvmatch_invocation *ret_inv);
+
+/* deny_read rules that get a precomputed hint; later ones are always tried. */
+#define SHIM_DECIDE_HINT_MAX 256
+/* Components below the project root that BASENAME hints are checked against. */
+#define SHIM_DECIDE_COMPONENTS_MAX 64
+
+/*
+ * What a deny_read rule's pattern says about any path it can match, so
+ * that the allow path can skip it without running the matcher: a glob is
+ * matched from its start to its end, so the bytes before its first
+ * metacharacter begin the text it matches and (for a BASENAME rule, whose
+ * text is one whole component) the bytes after its last one end it. Only
+ * necessary conditions: a rule that passes is still judged by
+ * pathmatch_rule_matches().
+ */
+struct shim_decide_hint {
+	const char *prefix; /* into the blob */
+	const char *suffix;
+	uint16_t prefix_len;
+	uint16_t suffix_len;
+	uint8_t anchor; /* enum pathmatch_anchor */
+	bool literal;
+};
+
+/* The hints of one blob's deny_read list. Pointers into the blob. */
+struct shim_decide_filter {
+	uint32_t nhints; /* hints for rules 0 … nhints-1 */
+	struct shim_decide_hint hint[SHIM_DECIDE_HINT_MAX];
+};
+
+/**
+ * shim_decide_filter_build() - fill @f with the hints of @b's deny_read
+ * rules (pure; @f must not outlive the blob's memory).
+ */
+void shim_decide_filter_build(const struct policy_blob *b, struct shim_decide_filter *f);
+
+/**
+ * shim_decide_open_filtered() - shim_decide_open() with @f (built from @b,
+ * may be NULL: no hints). The same answers, faster: a path that is already
+ * normal is not copied, the home and root prefixes are compared once, and
+ * rules whose hint rules the path out are skipped.
+ */
+int shim_decide_open_filtered(const struct policy_blob *b, const struct shim_decide_filter *f,
+			      const char *abs_path, bool is_dir);
 
 /**
  * shim_decide_open() - the index of the deny_read rule matching @abs_path

@@ -6,9 +6,10 @@
  * own hook.
  *
  * The verdict is deny_read on the absolute path: a relative path is joined
- * to the working directory (getcwd) or to the directory open at dirfd, in
- * stack buffers. Every access mode is judged, as the supervisor does: a
- * secret may be neither read nor overwritten nor created.
+ * to the working directory (cached: cwd.h; chdir and fchdir are hooked here
+ * to invalidate it) or to the directory open at dirfd, in stack buffers.
+ * Every access mode is judged, as the supervisor does: a secret may be
+ * neither read nor overwritten nor created.
  */
 #undef _FORTIFY_SOURCE /* fortify's inline open() wrappers would clash with the hooks */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "policy/pathmatch.h"
+#include "shim/cwd.h"
 #include "shim/decide.h"
 #include "shim/hooks.h"
 #include "shim/platform.h"
@@ -33,6 +35,8 @@ typedef int (*openat2_fn)(int, const char *, int);
 typedef int (*creat_fn)(const char *, mode_t);
 typedef FILE *(*fopen_fn)(const char *, const char *);
 typedef FILE *(*freopen_fn)(const char *, const char *, FILE *);
+typedef int (*chdir_fn)(const char *);
+typedef int (*fchdir_fn)(int);
 
 /* The denial itself, in its own frame: the message buffers are not on the allow path's stack. */
 static __attribute__((noinline)) bool report_open(const struct shim_state *st, const char *call,
@@ -63,12 +67,55 @@ static bool has_dotdot(const char *p)
 	return false;
 }
 
+/*
+ * The base a relative @path is joined to, into @base: the directory open
+ * at @dirfd, or the working directory (from the cache unless @fresh).
+ * Returns 1 (from the cache), 0 (fresh) or -1 (no base: not judged).
+ */
+static int relative_base(int dirfd, char *base, size_t basesz, bool fresh)
+{
+	if (dirfd != AT_FDCWD)
+		return shim_plat_fd_path(dirfd, base, basesz) < 0 ? -1 : 0;
+	return shim_cwd_get(base, basesz, fresh);
+}
+
+/* deny_read's rule for @path (relative to @base when not absolute), or -1. */
+static int judge(const struct shim_state *st, const char *base, const char *path, bool is_dir,
+		 char *abs, size_t abssz, const char **ret_judged)
+{
+	*ret_judged = path;
+	if (path[0] != '/') {
+		size_t blen = strlen(base), plen = strlen(path);
+		/*
+		 * "base/path" names what the lexical join names: the matcher
+		 * normalises what is not normal already (decide.h), and most
+		 * joins are (getcwd's answer is, and so are most names).
+		 */
+		if (blen + 1 + plen < abssz) {
+			memcpy(abs, base, blen);
+			abs[blen] = '/';
+			memcpy(abs + blen + 1, path, plen + 1);
+		} else if (pathmatch_join_normalize(base, path, abs, abssz) < 0) {
+			return -1;
+		}
+		*ret_judged = abs;
+	}
+	return shim_decide_open_filtered(&st->blob, &st->filter, *ret_judged, is_dir);
+}
+
 bool shim_open_denied(const char *call, int dirfd, const char *path, int flags)
 {
 	const struct shim_state *st = shim_state();
 	char base[PATHMATCH_PATH_MAX], abs[PATHMATCH_PATH_MAX];
 	const char *judged = path;
-	int saved, rule;
+	/*
+	 * Only O_DIRECTORY says the path is a directory: a stat() per open
+	 * would double the cost of the allow path. A dir_only rule
+	 * ("secrets/") still covers everything below the directory; opening
+	 * the directory itself without O_DIRECTORY is left to the supervisor.
+	 */
+	bool is_dir = (flags & O_DIRECTORY) != 0;
+	int saved, rule, from_cache = 0;
 
 	if (!st || !st->have_blob || !path || !*path ||
 	    policy_blob_count(&st->blob, POLICY_BLOB_DENY_READ) == 0 || has_dotdot(path))
@@ -76,24 +123,22 @@ bool shim_open_denied(const char *call, int dirfd, const char *path, int flags)
 	saved = errno;
 	if (path[0] != '/') {
 		/* No base to join to: allowed here, judged by the supervisor. */
-		if (dirfd == AT_FDCWD ? !getcwd(base, sizeof(base))
-				      : shim_plat_fd_path(dirfd, base, sizeof(base)) < 0) {
+		from_cache = relative_base(dirfd, base, sizeof(base), false);
+		if (from_cache < 0) {
 			errno = saved;
 			return false;
 		}
-		if (pathmatch_join_normalize(base, path, abs, sizeof(abs)) < 0) {
-			errno = saved;
-			return false;
-		}
-		judged = abs;
 	}
+	rule = judge(st, base, path, is_dir, abs, sizeof(abs), &judged);
 	/*
-	 * Only O_DIRECTORY says the path is a directory: a stat() per open
-	 * would double the cost of the allow path. A dir_only rule
-	 * ("secrets/") still covers everything below the directory; opening
-	 * the directory itself without O_DIRECTORY is left to the supervisor.
+	 * The cached working directory only ever allows (cwd.h): a denial is
+	 * judged again against getcwd()'s answer, in case the directory
+	 * changed where the hooks could not see it.
 	 */
-	rule = shim_decide_open(&st->blob, judged, (flags & O_DIRECTORY) != 0);
+	if (rule >= 0 && from_cache == 1)
+		rule = relative_base(dirfd, base, sizeof(base), true) < 0
+			       ? -1
+			       : judge(st, base, path, is_dir, abs, sizeof(abs), &judged);
 	/*
 	 * A name that does not exist, opened without creating it: the
 	 * supervisor answers ENOENT as the kernel would (nothing was there to
@@ -223,4 +268,41 @@ SHIM_EXPORT FILE *fopen(const char *path, const char *mode)
 SHIM_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
 	return shim_hook_freopen(shim_real(SHIM_SYM_FREOPEN), "freopen", path, mode, stream);
+}
+
+/*
+ * chdir and fchdir: passed through, then the cached working directory is
+ * forgotten (after the call, so that a relative open racing with it in
+ * another thread cannot store the old directory as current: cwd.c).
+ */
+SHIM_EXPORT int chdir(const char *path)
+{
+	chdir_fn real = (chdir_fn)shim_real(SHIM_SYM_CHDIR);
+	int r, saved;
+
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	r = real(path);
+	saved = errno;
+	shim_cwd_changed();
+	errno = saved;
+	return r;
+}
+
+SHIM_EXPORT int fchdir(int fd)
+{
+	fchdir_fn real = (fchdir_fn)shim_real(SHIM_SYM_FCHDIR);
+	int r, saved;
+
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	r = real(fd);
+	saved = errno;
+	shim_cwd_changed();
+	errno = saved;
+	return r;
 }

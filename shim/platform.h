@@ -17,8 +17,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct policy_blob;
-
 /**
  * shim_plat_next_symbol() - the next definition of @name after the shim in
  * the lookup order (libc's), or NULL when there is none or the lookup found
@@ -44,27 +42,34 @@ int shim_plat_fd_path(int fd, char *buf, size_t bufsz);
 
 /**
  * shim_plat_map_policy() - map the launcher's sealed policy descriptor @fd
- * read-only into @ret (policy_blob_map_fd()). Returns 0 or -errno; errno is
- * preserved.
+ * read-only: *@ret_map, *@ret_size (until the process exits). Refuses
+ * (-EPERM) a descriptor that is not sealed against writes, growth and
+ * shrinking, as policy_blob_map_fd() does, but leaves policy_blob_open()'s
+ * validation to the caller: done at process start, where most processes
+ * never need it, it cost more than the mapping. The sealed contents cannot
+ * change, so validating later judges the same bytes. Returns 0 or -errno;
+ * errno is preserved.
  */
-int shim_plat_map_policy(int fd, struct policy_blob *ret);
+int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size);
 
 /**
- * shim_plat_audit_socket() - is @fd an AF_UNIX SOCK_SEQPACKET socket (what
- * the launcher passes)? On success returns 0 and its identity in
- * *@ret_dev / *@ret_ino; -errno otherwise. errno is preserved. An
- * inherited descriptor number may have been closed and reused for
- * something else (a program that closes its fds before exec, then opens a
- * connection): records must never be written into that.
+ * shim_plat_audit_socket() - is @fd a socket (what the launcher passes)?
+ * On success returns 0 and its identity in *@ret_dev / *@ret_ino; -errno
+ * otherwise. errno is preserved. An inherited descriptor number may have
+ * been closed and reused for something else (a program that closes its fds
+ * before exec, then opens a connection): records must never be written
+ * into that. Its kind (AF_UNIX SOCK_SEQPACKET) is checked by
+ * shim_plat_send(), so that process start pays for one system call only.
  */
 int shim_plat_audit_socket(int fd, unsigned long long *ret_dev, unsigned long long *ret_ino);
 
 /**
  * shim_plat_send() - send @len bytes at @buf as one message on the audit
- * socket @fd, when it is still the socket @dev/@ino, without blocking and
- * without SIGPIPE. Returns the bytes sent or -errno (-ESTALE: @fd is now
- * something else); errno is preserved. A lost message never changes a
- * decision.
+ * socket @fd, when it is still the socket @dev/@ino and an AF_UNIX
+ * SOCK_SEQPACKET one, without blocking and without SIGPIPE. Returns the
+ * bytes sent or -errno (-ESTALE: @fd is now something else, -ENOTSOCK: it
+ * is not that kind of socket); errno is preserved. A lost message never
+ * changes a decision.
  */
 ssize_t shim_plat_send(int fd, unsigned long long dev, unsigned long long ino, const void *buf,
 		       size_t len);

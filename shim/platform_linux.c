@@ -5,10 +5,12 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,36 +18,38 @@
 #include "policy/blob.h"
 #include "shim/platform.h"
 
-/* Any function of ours: dladdr() on it names the shim's own object. */
-static void shim_plat_anchor(void)
-{
-}
+/* The ELF header of the shim's own object (the linker defines it, hidden). */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
 /*
- * The address range of the shim's own object, found once: dladdr() walks
- * every symbol of an object (about 12 µs here), too slow to call per
- * lookup, so it is called once for the base and the end comes from the
- * ELF program headers mapped there. Racing threads compute the same range.
+ * The address range of the shim's own object: from its ELF header (where
+ * it is mapped) to the end of its last PT_LOAD segment, read from the
+ * program headers. No dladdr(): it walks every symbol of an object and
+ * cost several microseconds of each process's start. Racing threads
+ * compute the same range.
  */
 static _Atomic(uintptr_t) self_lo, self_hi;
 
 static void self_range(uintptr_t *lo, uintptr_t *hi)
 {
-	Dl_info self;
-
 	*lo = atomic_load_explicit(&self_lo, memory_order_acquire);
 	*hi = atomic_load_explicit(&self_hi, memory_order_acquire);
 	if (*hi)
 		return;
-	if (!dladdr((void *)(uintptr_t)shim_plat_anchor, &self) || !self.dli_fbase)
-		return;
-	const ElfW(Ehdr) *eh = self.dli_fbase;
-	const ElfW(Phdr) *ph = (const void *)((const char *)self.dli_fbase + eh->e_phoff);
-	uintptr_t end = 0;
-	for (unsigned i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr + ph[i].p_memsz > end)
+	const ElfW(Ehdr) *eh = &__ehdr_start;
+	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+	uintptr_t start = UINTPTR_MAX, end = 0;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_vaddr < start)
+			start = ph[i].p_vaddr;
+		if (ph[i].p_vaddr + ph[i].p_memsz > end)
 			end = ph[i].p_vaddr + ph[i].p_memsz;
-	*lo = (uintptr_t)self.dli_fbase;
+	}
+	if (start != 0 || end == 0)
+		return; /* a shared object's first segment starts at its header */
+	*lo = (uintptr_t)eh;
 	*hi = *lo + end;
 	atomic_store_explicit(&self_lo, *lo, memory_order_release);
 	atomic_store_explicit(&self_hi, *hi, memory_order_release);
@@ -116,26 +120,53 @@ int shim_plat_fd_path(int fd, char *buf, size_t bufsz)
 	return r;
 }
 
-int shim_plat_map_policy(int fd, struct policy_blob *ret)
+int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size)
 {
-	int saved = errno;
-	int r = policy_blob_map_fd(fd, ret);
+	/* policy_blob_map_fd()'s checks, without policy_blob_open(): see platform.h. */
+	const int required = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	int saved = errno, seals, r = 0;
+	struct stat st;
+	void *map = MAP_FAILED;
+
+	/*
+	 * Only a fully sealed memfd is trusted: without F_SEAL_WRITE whoever
+	 * still holds a writable fd could change rules after they were
+	 * validated; without SHRINK a truncation would turn reads into SIGBUS.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		r = -errno;
+	else if ((seals & required) != required)
+		r = -EPERM;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_size <= 0 || (uint64_t)st.st_size > POLICY_BLOB_MAX)
+		r = -EBADMSG;
+	else if ((map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		r = -errno;
+	if (r == 0) {
+		*ret_map = map;
+		*ret_size = (size_t)st.st_size;
+	}
 	errno = saved;
 	return r;
 }
 
 int shim_plat_audit_socket(int fd, unsigned long long *ret_dev, unsigned long long *ret_ino)
 {
-	int saved = errno, type = 0, domain = 0, r = 0;
-	socklen_t len = sizeof(type), dlen = sizeof(domain);
+	int saved = errno, r = 0;
 	struct stat st;
 
 	if (fd < 0)
 		return -EBADF;
-	if (fstat(fd, &st) < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0)
+	/*
+	 * Only the identity here, at start (one fstat); that it is an
+	 * AF_UNIX SOCK_SEQPACKET socket is checked at each send (two
+	 * getsockopt), which only a denial pays for.
+	 */
+	if (fstat(fd, &st) < 0)
 		r = -errno;
-	else if (!S_ISSOCK(st.st_mode) || type != SOCK_SEQPACKET || domain != AF_UNIX)
+	else if (!S_ISSOCK(st.st_mode))
 		r = -ENOTSOCK;
 	if (r == 0) {
 		*ret_dev = (unsigned long long)st.st_dev;
@@ -149,6 +180,8 @@ ssize_t shim_plat_send(int fd, unsigned long long dev, unsigned long long ino, c
 		       size_t len)
 {
 	int saved = errno;
+	int type = 0, domain = 0;
+	socklen_t tlen = sizeof(type), dlen = sizeof(domain);
 	struct stat st;
 	ssize_t n;
 
@@ -156,6 +189,12 @@ ssize_t shim_plat_send(int fd, unsigned long long dev, unsigned long long ino, c
 	    (unsigned long long)st.st_ino != ino) {
 		errno = saved;
 		return -ESTALE;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 || type != SOCK_SEQPACKET ||
+	    domain != AF_UNIX) {
+		errno = saved;
+		return -ENOTSOCK;
 	}
 	n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0)

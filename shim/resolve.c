@@ -29,6 +29,8 @@ static const char *const shim_sym_names[SHIM_NSYMS] = {
 	[SHIM_SYM_FOPEN64] = "fopen64",
 	[SHIM_SYM_FREOPEN] = "freopen",
 	[SHIM_SYM_FREOPEN64] = "freopen64",
+	[SHIM_SYM_CHDIR] = "chdir",
+	[SHIM_SYM_FCHDIR] = "fchdir",
 };
 
 /* A lookup that found nothing: remembered, so it is not repeated. */

@@ -17,14 +17,18 @@ SHIM_EXPORT const char aigate_shim_version[] = AIGATE_VERSION;
 /*
  * Nothing depends on this constructor: hooks can run before it (another
  * library's constructor calling fopen: libselinux in find(1)) and resolve
- * what they need themselves. It only does the first-use work early, at a
- * quiet moment, so that a later hook in a vfork child or a signal handler
- * finds every symbol resolved (dlsym may take the loader's lock) and the
- * policy mapped, and so that the AIGATE_SHIM_* values are read before the
- * program can clear its environment.
+ * what they need themselves. It only does the first-use work that cannot
+ * wait, at a quiet moment: every symbol resolved, so that a later hook in
+ * a vfork child or a signal handler never calls dlsym (it may take the
+ * loader's lock), and the AIGATE_SHIM_* values read, the policy mapped and
+ * the audit socket identified before the program can clear its environment
+ * or close descriptors. Validating the policy waits for the first hook
+ * that needs it (state.h): it only reads memory, and most processes
+ * (`true`, `cat` of a pipe) never need it. Every process in the sandbox
+ * pays for this function, so it stays small (docs/shim.md, "Cost").
  */
 __attribute__((constructor)) static void shim_constructor(void)
 {
 	shim_resolve_all();
-	(void)shim_state();
+	shim_state_prepare();
 }

@@ -2,9 +2,13 @@
 /*
  * state.h — what the shim knows about its sandbox: the compiled policy
  * (mapped once from AIGATE_SHIM_POLICY_FD), the audit socket, and the
- * environment entries it puts back into every child. Built lazily by the
- * first hook that needs it (or the constructor, whichever comes first),
- * without locks or allocation; immutable afterwards.
+ * environment entries it puts back into every child. Built in two steps,
+ * without locks or allocation, immutable afterwards: what needs the
+ * process's environment and descriptors as they were at start (the
+ * variables, the mapping, the socket's identity) by the constructor, and
+ * what only needs memory (validating the blob, the deny_read hints) by the
+ * first hook that needs it; a hook that runs before the constructor does
+ * both.
  */
 #ifndef AIGATE_SHIM_STATE_H
 #define AIGATE_SHIM_STATE_H
@@ -13,6 +17,7 @@
 #include <stddef.h>
 
 #include "policy/blob.h"
+#include "shim/decide.h"
 #include "shim/envp.h"
 
 /* Longest AIGATE_SHIM_PATH kept (with its "NAME=" prefix). */
@@ -22,14 +27,21 @@
 
 struct shim_state {
 	struct policy_blob blob;
-	bool have_blob; /* false: no usable policy, everything is allowed */
-	int audit_fd;	/* -1: no audit socket, denials are only printed */
+	bool have_blob;	 /* false: no usable policy, everything is allowed */
+	const void *map; /* the sealed blob as mapped, not validated (NULL: none) */
+	size_t map_size;
+	int audit_fd;				 /* -1: no audit socket, denials are only printed */
 	unsigned long long audit_dev, audit_ino; /* what audit_fd was when checked */
-	/* Environment entries for re-injection ("" when unknown). */
-	char path_entry[SHIM_STATE_PATH_MAX];
+	/*
+	 * Environment entries for re-injection ("" when unknown). The short
+	 * ones first: what the constructor writes stays on as few pages as
+	 * possible (a first write to a page is a fault every process pays).
+	 */
 	char policy_entry[SHIM_STATE_FD_ENTRY_MAX];
 	char audit_entry[SHIM_STATE_FD_ENTRY_MAX];
-	struct shim_envp_want want; /* points into the entries above */
+	struct shim_envp_want want; /* points into the entries */
+	char path_entry[SHIM_STATE_PATH_MAX];
+	struct shim_decide_filter filter; /* deny_read hints (decide.h), when have_blob */
 };
 
 /**
@@ -41,9 +53,17 @@ struct shim_state {
 const struct shim_state *shim_state(void);
 
 /**
+ * shim_state_prepare() - the constructor's part of shim_state(): read the
+ * variables, map the policy, note the audit socket's identity, before the
+ * program can clear its environment or close descriptors. Idempotent;
+ * errno preserved.
+ */
+void shim_state_prepare(void);
+
+/**
  * shim_state_build() - fill @st from the environment variables of
- * shim/shim_protocol.h (@getenv_fn looks them up; getenv in the shim, a
- * table in unit tests). Never fails: what is missing or broken is left out.
+ * shim/shim_protocol.h (@getenv_fn looks them up) and validate the policy.
+ * Never fails: what is missing or broken is left out.
  */
 void shim_state_build(struct shim_state *st, const char *(*getenv_fn)(const char *name));
 

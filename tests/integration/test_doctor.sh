@@ -84,3 +84,18 @@ test_doctor_cgroup_override() {
 	ag doctor
 	assert_eq "$(row_state "cgroup v2 delegation")" missing "cgroup v2 row with AIGATE_CGROUP pointing nowhere"
 }
+
+# Which mechanism each resource limit would get here (issue 9): one line
+# per limit, a mechanism or "not enforceable" with its fix.
+test_doctor_resource_limits() {
+	ag doctor
+	assert_stdout_contains "resource_limits (for the whole sandbox), as \`aigate run\` would enforce them here:"
+	local k
+	for k in max_memory max_cpu_percent max_pids; do
+		grep -qE "^  $k +(cgroup v2|cgroup v1|fallback: |not enforceable: )" "$OUT" ||
+			fail "doctor should say how $k would be enforced"
+	done
+	if grep -qE '^  [a-z_]+ +not enforceable: ' "$OUT"; then
+		grep -qE '^ +fix: ' "$OUT" || fail "a limit that is not enforceable needs its fix"
+	fi
+}

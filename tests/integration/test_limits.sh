@@ -121,9 +121,10 @@ os.read(r, 1)
 EOF
 }
 
-# fork_bomb_contained MAX MECHANISM — run forker.py holding its children;
-# while they are all alive the same user forks freely outside; the count
-# stays within MAX (init and the forker itself are tasks of the sandbox).
+# fork_bomb_contained MAX MECHANISM [WAIT_FOR] — run forker.py holding its
+# children; while they are all alive the same user forks freely outside
+# (and, with WAIT_FOR, aigate's stderr says it); the count stays within MAX
+# (init and the forker itself are tasks of the sandbox).
 fork_bomb_contained() {
 	local max=$1 count pid
 	need_python
@@ -138,6 +139,7 @@ fork_bomb_contained() {
 	LAST_CMD="fork outside the sandbox while it is full"
 	[ "$("${AS_USER[@]}" sh -c 'sh -c "echo outside"; echo again')" = "outside
 again" ] || fail "a process outside the sandbox could not fork while the sandbox was full"
+	[ -z "${3:-}" ] || wait_until "aigate to say: $3" grep -qF -- "$3" "$ERR"
 	exec 9>&-
 	wait "$pid"
 	STATUS=$?
@@ -161,12 +163,16 @@ again" ] || fail "a process outside the sandbox could not fork while the sandbox
 # ---- max_pids ---------------------------------------------------------------------
 
 # The test user: RLIMIT_NPROC in the sandbox's own user namespace counts the
-# sandbox's tasks alone (Linux 5.14+ ucounts), exactly; no audit record
-# (nothing can see the refused forks cheaply: docs/limits.md).
+# sandbox's tasks alone (Linux 5.14+ ucounts), exactly. The kernel refuses
+# the forks without a trace; aigate's watcher counts the sandbox's tasks,
+# says when it sees the limit reached, and records it at the end.
 test_limits_fork_bomb_fallback() {
 	limits_cfg 'max_pids: 24'
-	fork_bomb_contained 24 "$(nproc_fallback)"
-	assert_eq "$(limit_record max_pids enforcer)" "" "no record for the fallback"
+	fork_bomb_contained 24 "$(nproc_fallback)" \
+		"aigate: warning: the sandbox reached resource_limits.max_pids (24, $(nproc_fallback)): forks past it fail with EAGAIN"
+	assert_eq "$(limit_record max_pids enforcer)" "watcher"
+	assert_eq "$(limit_record max_pids errno)" "EAGAIN"
+	assert_eq "$(limit_record max_pids verdict)" "denied"
 }
 
 # Root: uid 0 is exempt from RLIMIT_NPROC, so the pids controller of cgroup

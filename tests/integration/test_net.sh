@@ -113,6 +113,31 @@ assert_dns_not_forwarded() {
 	}
 }
 
+# net_unix_listener ADDR MESSAGE — a python3 server outside the sandbox on
+# the unix socket ADDR (a path, or @NAME for an abstract name) that answers
+# MESSAGE to every connection; returns once it listens.
+net_unix_listener() {
+	local addr=$1 msg=$2 ready=$T/unix-listener.$RANDOM.ready
+	write_file "$T/unix_listener.py" <<'PY'
+import os, socket, sys
+addr = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+if addr.startswith("@"):
+    s.bind("\0" + addr[1:])
+else:
+    s.bind(addr)
+    os.chmod(addr, 0o777)
+s.listen(8)
+open(sys.argv[3], "w").close()
+while True:
+    c, _ = s.accept()
+    c.sendall(sys.argv[2].encode() + b"\n")
+    c.close()
+PY
+	net_bg "$ready.log" "$PYTHON" "$T/unix_listener.py" "$addr" "$msg" "$ready"
+	wait_until "the unix socket listener on $addr" test -e "$ready"
+}
+
 # net_unbg PID — stop a server net_bg started (when it could not serve).
 net_unbg() {
 	local i
@@ -757,19 +782,7 @@ test_net_ping() {
 test_net_abstract_unix() {
 	net_setup --private "allowed.test:8080"
 	local name=aigate-test-$RANDOM$RANDOM
-	write_file "$T/abstract.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind("\0" + sys.argv[1])
-s.listen(8)
-open(sys.argv[2], "w").close()
-while True:
-    c, _ = s.accept()
-    c.sendall(b"hello from outside\n")
-    c.close()
-PY
-	net_bg "$T/abstract.log" "$PYTHON" "$T/abstract.py" "$name" "$T/abstract.ready"
-	wait_until "the abstract socket listener" test -e "$T/abstract.ready"
+	net_unix_listener "@$name" "hello from outside"
 	local probe='
 import errno, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -786,6 +799,38 @@ except OSError as e:
 	ag run --audit-log "$T/hostnet.jsonl" -- python3 -c "$probe" "$name"
 	assert_status 0
 	assert_stdout_is "connected: hello from outside"
+}
+
+# From a security review: a unix address longer than sockaddr_un (128
+# bytes from ctypes) is EINVAL, as the kernel says, and the supervisor,
+# which copies the path, goes on (it overflowed a buffer and died).
+test_net_unix_address_too_long() {
+	net_setup --private "allowed.test:8080"
+	ag run --audit-log "$AUDIT" -- python3 -c '
+import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX)
+buf = ctypes.create_string_buffer(b"\x01\x00" + b"A" * 126, 128)
+libc.connect(s.fileno(), buf, 128)
+print("connect", errno.errorcode[ctypes.get_errno()])
+print("then", open("/etc/hostname").read() != "")'
+	assert_status 0
+	assert_stdout_contains "connect EINVAL"
+	assert_stdout_contains "then True"
+}
+
+# From a security review: a UDP socket handed to aigate as a standard
+# descriptor would carry datagrams anywhere (sendmsg is not trapped):
+# refused before anything runs, naming the descriptor.
+test_net_inherited_udp_refused() {
+	net_setup --private "allowed.test:8080"
+	ag run --audit-log "$AUDIT" -- true </dev/udp/127.0.0.99/9
+	assert_status 125
+	assert_stderr_contains "allow_net: descriptor 0 is an IP datagram or raw socket"
+	NOTE="the same without allow_net: the host's network is the sandbox's anyway"
+	write_cfg <<<'deny_read: [".env"]'
+	ag run --audit-log "$AUDIT" -- true </dev/udp/127.0.0.99/9
+	assert_status 0
 }
 
 # ---- no network, the host's network ----------------------------------------------------

@@ -453,6 +453,94 @@ test_shim_programs_read_env() {
 	assert_allowed hello
 }
 
+# ---- the cached working directory (shim/cwd.h) ----------------------------------
+
+# CWD_PY — python3 helpers: try(p) opens p read-only and prints ok / errN.
+CWD_PY='import ctypes, os, platform, sys
+def try_open(p):
+    try:
+        os.close(os.open(p, os.O_RDONLY))
+        return "ok"
+    except OSError as e:
+        return "err%d" % e.errno
+'
+
+# chdir and fchdir forget the cached directory: the same relative name is
+# judged against each new directory. $T/.env is outside the project, where
+# relative rules do not apply.
+test_shim_cwd_cache_chdir() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip "no /usr/bin/python3"
+	shim_setup
+	write_file "$T/.env" <<<"not a secret"
+	write_file "$PROJ/sub/.env" <<<"API_KEY=$SHIM_SECRET"
+	shim_run "$py" -c "$CWD_PY
+os.chdir(sys.argv[1]); print('outside', try_open('.env'))
+os.chdir(sys.argv[2]); print('inside', try_open('.env'), try_open('ok.txt'))
+os.chdir(sys.argv[1]); print('outside-again', try_open('.env'))
+fd = os.open(sys.argv[2], os.O_RDONLY); os.fchdir(fd); print('fchdir', try_open('.env'))
+os.chdir('sub'); print('sub', try_open('.env'), try_open('../ok.txt'))" "$T" "$PROJ"
+	assert_status 0
+	assert_stdout_contains "outside ok"
+	assert_stdout_contains "inside err13 ok"
+	assert_stdout_contains "outside-again ok"
+	assert_stdout_contains "fchdir err13"
+	assert_stdout_contains "sub err13 ok"
+	assert_msgs 2 v=1 action=open verdict=denied list=deny_read "rule=$ENV_IDX" \
+		"target=$PROJ/.env" errno=13
+	assert_msgs 1 action=open list=deny_read "target=$PROJ/sub/.env"
+}
+
+# A change the hooks cannot see (a raw chdir system call) leaves the cache
+# stale: a cached directory may only allow, so the shim judges a would-be
+# denial again against getcwd() and lets $T/.env (outside the project)
+# through; the reverse (a secret reached through a stale cache) is the
+# supervisor's to deny.
+test_shim_cwd_cache_raw_chdir() {
+	local py=/usr/bin/python3 nr
+	[ -x "$py" ] || skip "no /usr/bin/python3"
+	case $(uname -m) in x86_64) nr=80 ;; aarch64) nr=49 ;; *) skip "chdir syscall number unknown on $(uname -m)" ;; esac
+	shim_setup
+	write_file "$T/.env" <<<"not a secret"
+	shim_run "$py" -c "$CWD_PY
+libc = ctypes.CDLL(None, use_errno=True)
+print('primed', try_open('ok.txt'))
+print('raw', libc.syscall($nr, sys.argv[1].encode()))
+print('after', try_open('.env'), os.getcwd() == sys.argv[1])" "$T"
+	assert_status 0
+	assert_stdout_contains "primed ok"
+	assert_stdout_contains "raw 0"
+	assert_stdout_contains "after ok True"
+	assert_stderr_empty
+	assert_no_msgs
+}
+
+# Threads opening relative names while another changes directory: every
+# denial is of the real secret, never of the harmless file of the same name.
+test_shim_cwd_cache_threads() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip "no /usr/bin/python3"
+	shim_setup
+	write_file "$T/.env" <<<"not a secret"
+	shim_run "$py" -c "$CWD_PY
+import threading
+out, proj = sys.argv[1], sys.argv[2]
+stop = False
+def mover():
+    while not stop:
+        os.chdir(out); os.chdir(proj)
+t = threading.Thread(target=mover); t.start()
+res = {}
+for i in range(3000):
+    r = try_open('.env'); res[r] = res.get(r, 0) + 1
+stop = True; t.join()
+os.chdir(out); print('final', try_open('.env'), sorted(res) <= ['err13', 'ok'])" "$T" "$PROJ"
+	assert_status 0
+	assert_stdout_contains "final ok True"
+	# Each denial names the project's .env, never $T/.env.
+	[ "$(msg_count "target=$T/.env")" = 0 ] || fail "a denial named $T/.env"
+}
+
 # ---- the shim's own conditions ---------------------------------------------------
 
 # No policy descriptor: everything passes. No audit socket: the shim cannot
@@ -504,9 +592,10 @@ test_shim_exports_only_hooks() {
 	command -v nm >/dev/null 2>&1 || skip "no nm (binutils)"
 	local got want
 	got=$(nm -D --defined-only "$SHIM_LIB" | awk '{print $3}' | sort | tr '\n' ' ')
-	want=$(printf '%s\n' __open64_2 __open_2 __openat64_2 __openat_2 aigate_shim_version creat \
-		creat64 execl execle execlp execv execve execveat execvp execvpe fexecve fopen fopen64 \
-		freopen freopen64 open open64 openat openat64 popen posix_spawn posix_spawnp system |
+	want=$(printf '%s\n' __open64_2 __open_2 __openat64_2 __openat_2 aigate_shim_version chdir \
+		creat creat64 execl execle execlp execv execve execveat execvp execvpe fchdir fexecve \
+		fopen fopen64 freopen freopen64 open open64 openat openat64 popen posix_spawn \
+		posix_spawnp system |
 		sort | tr '\n' ' ')
 	assert_eq "$got" "$want" "exported symbols"
 	readelf -d "$SHIM_LIB" | grep -q 'BIND_NOW' || fail "the shim is not linked with -z now"

@@ -8,6 +8,14 @@
 # policy by index, and a forged or malformed message is dropped. (The shim's
 # hooks themselves: test_shim.sh.)
 
+# this_shim — the absolute path of this build's libaigate_shim.so (BUILD may be absolute).
+this_shim() {
+	case "$BUILD" in
+	/*) readlink -f "$BUILD/libaigate_shim.so" ;;
+	*) readlink -f "$ROOT/$BUILD/libaigate_shim.so" ;;
+	esac
+}
+
 chan_setup() {
 	write_cfg_enforceable
 	AUDIT=$T/audit.jsonl
@@ -34,7 +42,8 @@ afd = int(os.environ["AIGATE_SHIM_AUDIT_FD"])
 print("audit", os.readlink("/proc/self/fd/%d" % afd)[:7])'
 	assert_status 0
 	local lib
-	lib=$(readlink -f "$ROOT/$BUILD/libaigate_shim.so")
+	lib=$(this_shim)
+	[ -n "$lib" ] || fail "setup: no libaigate_shim.so in $BUILD"
 	assert_stdout_contains "preload $lib"
 	assert_stdout_contains "path $lib"
 	assert_stdout_contains "policy /memfd:aigate-policy (deleted)"
@@ -49,7 +58,7 @@ test_shim_channel_user_preload_kept() {
 	AG_ENV=(LD_PRELOAD=/nonexistent/libuser.so)
 	ag run --audit-log "$AUDIT" -- sh -c 'echo "$LD_PRELOAD"'
 	assert_status 0
-	assert_stdout_is "$(readlink -f "$ROOT/$BUILD/libaigate_shim.so"):/nonexistent/libuser.so"
+	assert_stdout_is "$(this_shim):/nonexistent/libuser.so"
 }
 
 # send_msgs PY_LIST — send each bytes literal of the Python list on the socket, from inside.

@@ -953,3 +953,48 @@ test_supervisor_proc_self_links() {
 	assert_stdout_contains "/"
 	assert_stderr_empty
 }
+
+# PY_ATTEMPT — python3 source defining attempt(WHAT, FN): runs FN, prints
+# "WHAT ok" or "WHAT ERRNO-NAME" (the errno the sandbox's call got).
+PY_ATTEMPT='import errno, os
+def attempt(what, fn):
+    try:
+        fn()
+        print(what, "ok")
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+'
+
+# From a security review: on every rung, a directory above a protected
+# path (.git above .git/hooks, the project above .git) is not opened to
+# other users (a mode with group or other write, a group, an ACL): any
+# local user could otherwise swap .git/hooks for theirs once the run is
+# over. EPERM and a record; ordinary modes and files change as natively.
+test_supervisor_protected_parent_not_opened() {
+	sup_setup
+	ag_sup python3 -c "$PY_ATTEMPT"'
+attempt("git-777", lambda: os.chmod(".git", 0o777))
+attempt("proj-775", lambda: os.chmod(".", 0o775))
+attempt("git-chgrp", lambda: os.chown(".git", -1, 65534))
+attempt("git-chown-same", lambda: os.chown(".git", -1, os.getgid()))
+acl = bytes.fromhex("02000000" "01000700ffffffff" "04000700ffffffff" "20000700ffffffff")
+attempt("git-acl", lambda: os.setxattr(".git", "system.posix_acl_access", acl))
+attempt("git-700", lambda: os.chmod(".git", 0o700))
+attempt("file-666", lambda: os.chmod("ok.txt", 0o666))
+attempt("missing", lambda: os.chmod("no-such-file", 0o600))'
+	assert_status 0
+	assert_stdout_contains "git-777 EPERM"
+	assert_stdout_contains "proj-775 EPERM"
+	assert_stdout_contains "git-chgrp EPERM"
+	assert_stdout_contains "git-chown-same ok"
+	assert_stdout_contains "git-acl EPERM"
+	assert_stdout_contains "git-700 ok"
+	assert_stdout_contains "file-666 ok"
+	assert_stdout_contains "missing ENOENT"
+	assert_eq "$(stat -c %a "$PROJ/.git")" 700 "mode of .git"
+	assert_eq "$(stat -c %a "$PROJ/ok.txt")" 666 "mode of ok.txt"
+	assert_audit "$AUDIT" action=chmod verdict=denied errno=EPERM "target=$PROJ/.git" \
+		"rule.text=~holds a read-only path"
+	assert_audit "$AUDIT" action=setxattr verdict=denied errno=EPERM "target=$PROJ/.git"
+	assert_audit "$AUDIT" action=chown verdict=denied errno=EPERM "target=$PROJ/.git"
+}

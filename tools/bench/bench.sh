@@ -77,6 +77,9 @@ echo
 # Issue 8: mask_stdout, the masker alone and through the relay.
 BUILD="$BUILD" "$ROOT/tools/bench/bench_mask.sh"
 echo
+# Issue 9: the fallback ladder's rungs side by side.
+BUILD="$BUILD" "$ROOT/tools/bench/bench_ladder.sh"
+echo
 # Issue 9: resource_limits (max_cpu_percent's CPU share, the watcher's cost, cgroup set-up).
 BUILD="$BUILD" "$ROOT/tools/bench/bench_limits.sh"
 } 2>&1 | tee "$ROOT/$OUT/results.txt"

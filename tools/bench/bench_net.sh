@@ -10,7 +10,11 @@
 #   http-forward  an absolute-form request through the HTTP proxy
 #   bwrap-host    bubblewrap sharing the host network (no filtering at all)
 # Runs alternate (every mode once per round); medians of BENCH_NET_RUNS
-# rounds (default 5); ratios to direct. The server (bench_net serve) runs
+# rounds (default 5); ratios to direct. BENCH_NET_MODES picks modes (a
+# space-separated list; direct is always run, as the reference);
+# BENCH_NET_BASE=DIR adds connect-base and http-forward-base: the same
+# paths through another build's aigate (before/after in one invocation).
+# BENCH_NET_REQS=0 skips the latency part. The server (bench_net serve) runs
 # on the host's 127.0.0.90; the policy admits 127.0.0.90:9090 with
 # allow_private_addresses (a loopback server).
 set -euo pipefail
@@ -36,7 +40,7 @@ deny_read: [".env"]
 EOC
 "$TMP/proj/bench_net" serve $ADDR $PORT >"$TMP/server.out" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $server 2>/dev/null; [ -n "${BENCH_NET_KEEP:-}" ] || rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do grep -q ready "$TMP/server.out" && break; read -rt 0.05 <> <(:) || true; done
 
 # As an ordinary user when run as root (the sandbox is for ordinary users).
@@ -50,17 +54,27 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 cd "$TMP/proj"
 ag() { # ag CONFIG-DIR ARGS… — the client in the sandbox
-	local cfg=$1
+	local cfg=$1 bin=$B
 	shift
+	[ "$cfg" = base ] && cfg=.aigate bin=$BASE
 	"${as_user[@]}" env -i HOME="$TMP/home" PATH=/usr/bin:/bin AIGATE_HOME="$TMP/home/$cfg" \
-		AIGATE_LOG_LEVEL=error "$B/aigate" run --allow-degraded --audit-log /dev/null -- \
+		AIGATE_LOG_LEVEL=error "$bin/aigate" run --allow-degraded --audit-log /dev/null -- \
 		./bench_net "$@"
 }
-modes=(direct sandbox-host transparent connect http-forward)
-command -v bwrap >/dev/null 2>&1 && modes+=(bwrap-host)
+BASE=${BENCH_NET_BASE:-}
+case "$BASE" in '' | /*) ;; *) BASE=$ROOT/$BASE ;; esac
+if [ -n "${BENCH_NET_MODES:-}" ]; then
+	read -ra modes <<<"direct ${BENCH_NET_MODES//direct/}"
+else
+	modes=(direct sandbox-host transparent connect http-forward)
+	command -v bwrap >/dev/null 2>&1 && modes+=(bwrap-host)
+	[ -n "$BASE" ] && modes+=(connect-base http-forward-base)
+fi
+kinds=(get reqs)
+[ "$REQS" -gt 0 ] || kinds=(get)
 declare -A res
 for round in $(seq "$RUNS"); do
-	for kind in get reqs; do
+	for kind in "${kinds[@]}"; do
 		n=$SIZE
 		[ $kind = reqs ] && n=$REQS
 		for m in "${modes[@]}"; do
@@ -70,6 +84,8 @@ for round in $(seq "$RUNS"); do
 			transparent) v=$(ag .aigate $kind $ADDR $PORT "$n") ;;
 			connect) v=$(ag .aigate $kind $ADDR $PORT "$n" connect:127.0.0.1:3128) ;;
 			http-forward) v=$(ag .aigate $kind $ADDR $PORT "$n" http:127.0.0.1:3128) ;;
+			connect-base) v=$(ag base $kind $ADDR $PORT "$n" connect:127.0.0.1:3128) ;;
+			http-forward-base) v=$(ag base $kind $ADDR $PORT "$n" http:127.0.0.1:3128) ;;
 			bwrap-host) v=$("${as_user[@]}" bwrap --unshare-user --unshare-pid --die-with-parent \
 				--ro-bind / / --dev-bind /dev /dev --proc /proc \
 				./bench_net $kind $ADDR $PORT "$n") ;;
@@ -80,16 +96,16 @@ for round in $(seq "$RUNS"); do
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== allow_net egress: $((SIZE / 1000000)) MB transfer and $REQS requests, medians of $RUNS rounds =="
-printf '%-14s %12s %9s %14s %12s\n' mode "MB/s" "vs direct" "µs/request" "added µs"
+printf '%-17s %12s %9s %14s %12s   %s\n' mode "MB/s" "vs direct" "µs/request" "added µs" "MB/s per round"
 # shellcheck disable=SC2086
 dt=$(median ${res[get.direct]})
 # shellcheck disable=SC2086
-dr=$(median ${res[reqs.direct]})
+dr=$(median ${res[reqs.direct]:-0})
 for m in "${modes[@]}"; do
 	# shellcheck disable=SC2086
 	t=$(median ${res[get.$m]})
 	# shellcheck disable=SC2086
-	r=$(median ${res[reqs.$m]})
-	awk -v m="$m" -v t="$t" -v r="$r" -v dt="$dt" -v dr="$dr" \
-		'BEGIN { printf "%-14s %12.0f %8.0f%% %14.0f %12.0f\n", m, t, 100 * t / dt, r, r - dr }'
+	r=$(median ${res[reqs.$m]:-0})
+	awk -v m="$m" -v t="$t" -v r="$r" -v dt="$dt" -v dr="$dr" -v all="${res[get.$m]}" \
+		'BEGIN { printf "%-17s %12.0f %8.0f%% %14.0f %12.0f   %s\n", m, t, 100 * t / dt, r, r - dr, all }'
 done
