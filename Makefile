@@ -157,7 +157,7 @@ $(SHIM_HARNESS): $(BUILD)/obj/tools/shim_harness.o $(SHIM_HARNESS_LAUNCHER_OBJ) 
 
 # The launcher's pure parts the unit tests reach (no namespaces, no main()).
 UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
-	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream seatbelt seatbelt_rx limits)
+	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream seatbelt seatbelt_rx rc_files limits)
 
 # The shim's pure parts (no hooks, no platform calls).
 UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide)

@@ -7,6 +7,8 @@
 #ifndef AIGATE_CLI_H
 #define AIGATE_CLI_H
 
+#include <stdbool.h>
+
 enum {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,	    /* an operation failed; `policy check`: something is denied */
@@ -30,6 +32,13 @@ int cmd_reset(int argc, char **argv); /* cmd_setup.c: needs root; without --forc
 
 /** cli_usage_error() - print "aigate: error: MSG" and "Try 'aigate CMD --help'."; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * cli_force_only() - the options of a command that takes only --force/-f
+ * and --help and no argument (init, reset): *@ret_force. Returns -1 to go
+ * on, or the exit status (help printed, or a usage error).
+ */
+int cli_force_only(const char *cmd, int argc, char **argv, bool *ret_force);
 
 /** cli_print_help() - the help text of @cmd (NULL: the overview) on stdout. Returns EXIT_OK or EXIT_USAGE for an unknown command. */
 int cli_print_help(const char *cmd);

@@ -41,28 +41,13 @@ static int paths_or_fail(struct config_paths *cp)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
 	struct config_paths cp;
 	bool force = false;
 	size_t len;
-	int c, r, lock;
+	int r, lock;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			return cli_print_help("init");
-		default:
-			return cli_usage_error("init", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_force_only("init", argc, argv, &force)) >= 0)
+		return r;
 	if ((r = paths_or_fail(&cp)) >= 0)
 		return r;
 	lock = config_lock_dir(cp.dir);

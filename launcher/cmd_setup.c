@@ -264,9 +264,6 @@ static int remove_config(const struct config_paths *cp)
 
 int cmd_reset(int argc, char **argv)
 {
-	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
 	struct sys_users_conf conf;
 	struct config_paths cp;
 	struct invoker inv;
@@ -274,22 +271,10 @@ int cmd_reset(int argc, char **argv)
 	struct policy *p = NULL;
 	char what[PATH_MAX + 1024] = "", item[PATH_MAX + 64];
 	bool force = false;
-	int c, r, status = EXIT_OK;
+	int r, status = EXIT_OK;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			return cli_print_help("reset");
-		default:
-			return cli_usage_error("reset", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("reset", "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_force_only("reset", argc, argv, &force)) >= 0)
+		return r;
 	if ((r = need_root("reset")) >= 0)
 		return r;
 	read_conf(&conf);

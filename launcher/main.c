@@ -36,6 +36,30 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_force_only(const char *cmd, int argc, char **argv, bool *ret_force)
+{
+	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
+	int c;
+	*ret_force = false;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			*ret_force = true;
+			break;
+		case 'h':
+			return cli_print_help(cmd);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
 static int run_as_aigate_run(int argc, char **argv)
 {
 	/* "aigate-run CMD…" == "aigate run -- CMD…": no aigate option can swallow CMD's own. */

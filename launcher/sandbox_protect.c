@@ -16,25 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "launcher/rc_files.h"
 #include "launcher/sandbox_internal.h"
 #include "policy/util.h"
-
-static const char *const shell_files[] = {
-	".bashrc",
-	".bash_profile",
-	".bash_login",
-	".bash_logout",
-	".profile",
-	".zshrc",
-	".zshenv",
-	".zprofile",
-	".zlogin",
-	".zlogout",
-	".inputrc",
-	".gitconfig",
-	".config/git/config",
-	".config/fish/config.fish",
-};
 
 static bool planned(const struct sbx_plan *plan, enum sbx_op_kind kind, const char *path)
 {
@@ -342,13 +326,13 @@ int sbx_plan_protected(struct sbx_plan *plan, const struct config_paths *cp, boo
 		if ((r = sbx_protect_work_tree(plan, root, dry_run)) < 0)
 			return r;
 	}
-	for (size_t k = 0; k <= ARRAY_SIZE(shell_files); k++) {
+	for (size_t k = 0; k <= rc_files_n; k++) {
 		struct stat st;
-		bool policy = k == ARRAY_SIZE(shell_files);
+		bool policy = k == rc_files_n;
 		if (policy)
 			snprintf(cand, sizeof(cand), "%s", cp->project);
 		else
-			snprintf(cand, sizeof(cand), "%s/%s", cp->home, shell_files[k]);
+			snprintf(cand, sizeof(cand), "%s/%s", cp->home, rc_files[k]);
 		if (!cand[0] || !sbx_in_write_root(plan, cand))
 			continue;
 		if (lstat(cand, &st) == 0) {

@@ -15,6 +15,7 @@
  * through never leaves a truncated profile (which would allow more) where
  * a caller could use it.
  */
+#include "launcher/rc_files.h"
 #include "launcher/seatbelt_internal.h"
 
 #include <errno.h>
@@ -560,21 +561,6 @@ static void exec_rules(struct gen *g)
  */
 static void protected_paths(struct gen *g)
 {
-	/* sandbox_protect.c's shell_files: keep the two lists in step. */
-	static const char *const rc[] = { ".bashrc",
-					  ".bash_profile",
-					  ".bash_login",
-					  ".bash_logout",
-					  ".profile",
-					  ".zshrc",
-					  ".zshenv",
-					  ".zprofile",
-					  ".zlogin",
-					  ".zlogout",
-					  ".inputrc",
-					  ".gitconfig",
-					  ".config/git/config",
-					  ".config/fish/config.fish" };
 	char path[PATHMATCH_PATH_MAX + 64];
 	struct seatbelt_rx x;
 
@@ -602,8 +588,9 @@ static void protected_paths(struct gen *g)
 	require_all(g, &x, "REGULAR-FILE");
 	snprintf(path, sizeof(path), "%s/.aigate.yaml", strcmp(g->root, "/") ? g->root : "");
 	filter_path_rx(g, path, false);
-	for (size_t i = 0; i < ARRAY_SIZE(rc); i++) {
-		snprintf(path, sizeof(path), "%s/%s", strcmp(g->home, "/") ? g->home : "", rc[i]);
+	for (size_t i = 0; i < rc_files_n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", strcmp(g->home, "/") ? g->home : "",
+			 rc_files[i]);
 		filter_path_rx(g, path, false);
 	}
 	message(g, "protected", 0);

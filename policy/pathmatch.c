@@ -482,8 +482,8 @@ int pathmatch_classify(const char *pattern, struct pathmatch_rule *ret, const ch
  * below base starts (== @len when path is base itself). A component boundary
  * is required so that rules for "/home/alice" do not match "/home/alice2".
  */
-static bool path_below(const char *path, size_t len, const char *base, size_t base_len,
-		       size_t *ret_off)
+bool pathmatch_below(const char *path, size_t len, const char *base, size_t base_len,
+		     size_t *ret_off)
 {
 	if (!base || base_len == 0 || base[0] != '/')
 		return false;
@@ -572,7 +572,7 @@ bool pathmatch_rule_matches(const struct pathmatch_rule *rule, const struct path
 			return false;
 		return match_prefixes(rule, path, path_len, is_dir);
 	case PATHMATCH_HOME:
-		if (!env || !path_below(path, path_len, env->home, env->home_len, &off))
+		if (!env || !pathmatch_below(path, path_len, env->home, env->home_len, &off))
 			return false;
 		if (rule->glob_len == 0) {
 			/* "~": the home itself (a directory) and everything below. */
@@ -586,7 +586,7 @@ bool pathmatch_rule_matches(const struct pathmatch_rule *rule, const struct path
 		 * must not hide /etc/ssl/certs/x.pem (that breaks TLS), and a
 		 * rule must not hide the root directory itself.
 		 */
-		if (!env || !path_below(path, path_len, env->root, env->root_len, &off) ||
+		if (!env || !pathmatch_below(path, path_len, env->root, env->root_len, &off) ||
 		    off >= path_len || rule->glob_len == 0)
 			return false;
 		if (rule->anchor == PATHMATCH_ROOT)

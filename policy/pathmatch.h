@@ -91,6 +91,15 @@ int pathmatch_glob_validate(const char *glob, size_t len, size_t *ret_offset,
 bool pathmatch_glob(const char *glob, size_t glob_len, const char *text, size_t text_len);
 
 /**
+ * pathmatch_below() - is @path (@len bytes, normalized) equal to or below
+ * the directory @base (@base_len bytes, absolute)? A component boundary is
+ * required ("/home/alice" is not above "/home/alice2"). On success
+ * *@ret_off is where the part below @base starts (@len for @base itself).
+ */
+bool pathmatch_below(const char *path, size_t len, const char *base, size_t base_len,
+		     size_t *ret_off);
+
+/**
  * pathmatch_classify() - turn a policy pattern into a rule. The rule's glob
  * points into @pattern. Returns 0, or -EINVAL (empty, "~user" forms, "..",
  * bad glob: *@ret_reason describes it).

@@ -112,29 +112,6 @@ static bool already_normal(const char *p, size_t *ret_len)
 	return false;
 }
 
-/* pathmatch.c's path_below(): @path equal to or below @base; *@ret_off past it. */
-static bool below(const char *path, size_t len, const char *base, size_t base_len, size_t *ret_off)
-{
-	if (!base || base_len == 0 || base[0] != '/')
-		return false;
-	while (base_len > 1 && base[base_len - 1] == '/')
-		base_len--;
-	if (base_len == 1) {
-		*ret_off = 1 < len ? 1 : len;
-		return true;
-	}
-	if (len < base_len || memcmp(path, base, base_len) != 0)
-		return false;
-	if (len == base_len) {
-		*ret_off = len;
-		return true;
-	}
-	if (path[base_len] != '/')
-		return false;
-	*ret_off = base_len + 1;
-	return true;
-}
-
 static bool starts_with(const char *t, size_t tlen, const char *s, size_t slen)
 {
 	return tlen >= slen && (slen == 0 || (t[0] == s[0] && memcmp(t, s, slen) == 0));
@@ -180,8 +157,8 @@ int shim_decide_open_filtered(const struct policy_blob *b, const struct shim_dec
 		p = norm;
 		len = (size_t)n;
 	}
-	in_root = below(p, len, b->env.root, b->env.root_len, &root_off) && root_off < len;
-	in_home = below(p, len, b->env.home, b->env.home_len, &home_off);
+	in_root = pathmatch_below(p, len, b->env.root, b->env.root_len, &root_off) && root_off < len;
+	in_home = pathmatch_below(p, len, b->env.home, b->env.home_len, &home_off);
 	for (uint32_t i = 0; i < nrules; i++) {
 		if (f && i < f->nhints) {
 			const struct shim_decide_hint *h = &f->hint[i];
