@@ -157,7 +157,8 @@ int shim_decide_open_filtered(const struct policy_blob *b, const struct shim_dec
 		p = norm;
 		len = (size_t)n;
 	}
-	in_root = pathmatch_below(p, len, b->env.root, b->env.root_len, &root_off) && root_off < len;
+	in_root =
+		pathmatch_below(p, len, b->env.root, b->env.root_len, &root_off) && root_off < len;
 	in_home = pathmatch_below(p, len, b->env.home, b->env.home_len, &home_off);
 	for (uint32_t i = 0; i < nrules; i++) {
 		if (f && i < f->nhints) {
