@@ -635,14 +635,7 @@ static void *conn_main(void *arg)
 
 static bool spawn(void *(*fn)(void *), void *arg)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	int e = pthread_create(&t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return e == 0;
+	return sup_spawn_detached(fn, arg) == 0;
 }
 
 struct acceptor {

@@ -134,6 +134,9 @@ void sup_record_event(const struct sup_event *ev);
 /** sup_split_why() - split "TEXT (ORIGIN)" (a plan op's why) into its parts. */
 void sup_split_why(const char *why, char *rule, size_t rsz, char *origin, size_t osz);
 
+/** sup_spawn_detached() - @fn(@arg) on a detached thread (256 KiB stack). 0 or -errno. */
+int sup_spawn_detached(void *(*fn)(void *), void *arg);
+
 /** sup_run_job() - run @fn(@r) on a thread of its own (it frees @r); inline if none can start. */
 void sup_run_job(struct sup_req *r, void (*fn)(struct sup_req *r));
 

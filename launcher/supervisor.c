@@ -438,16 +438,21 @@ static void *exec_worker(void *arg)
 	return NULL;
 }
 
-static int start_exec_worker(struct sup_req *r)
+int sup_spawn_detached(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	pthread_t t;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	int e = pthread_create(&t, &attr, exec_worker, r);
+	int e = pthread_create(&t, &attr, fn, arg);
 	pthread_attr_destroy(&attr);
 	return -e;
+}
+
+static int start_exec_worker(struct sup_req *r)
+{
+	return sup_spawn_detached(exec_worker, r);
 }
 
 /* Hand an exec to an idle exec thread, or to a new one. */
@@ -470,18 +475,11 @@ static void run_exec_job(struct sup_req *r)
 
 void sup_run_job(struct sup_req *r, void (*fn)(struct sup_req *r))
 {
-	pthread_attr_t attr;
-	pthread_t t;
 	struct job *j = malloc(sizeof(*j));
 	if (j) {
 		j->r = r;
 		j->fn = fn;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		int e = pthread_create(&t, &attr, job_main, j);
-		pthread_attr_destroy(&attr);
-		if (e == 0)
+		if (sup_spawn_detached(job_main, j) == 0)
 			return;
 		free(j);
 	}

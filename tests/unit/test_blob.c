@@ -11,18 +11,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tests/unit/compile_yaml.h"
 #include "policy/blob.h"
 
-static void *compile_yaml(const char *yaml, size_t *ret_size)
-{
-	struct policy_diag d;
-	struct policy *p = policy_new();
-	void *blob;
-	cr_assert_eq(policy_load_buffer(p, yaml, strlen(yaml), "g.yaml", &d), 0, "%s", d.msg);
-	cr_assert_eq(policy_compile(p, "/home/u", "/home/u/proj", &blob, ret_size), 0);
-	policy_free(p);
-	return blob;
-}
 
 static void *compile_default(size_t *ret_size)
 {

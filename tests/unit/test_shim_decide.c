@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/compile_yaml.h"
 #include "policy/blob.h"
 #include "shim/decide.h"
 
@@ -36,16 +37,6 @@ static const char tricky_yaml[] = "deny_read:\n"
 				  "  - \"/var/**/*.db\"\n"
 				  "  - \"**\"\n"; /* last: it matches every path below the root */
 
-static void *compile_yaml(const char *yaml, size_t *ret_size)
-{
-	struct policy_diag d;
-	struct policy *p = policy_new();
-	void *blob;
-	cr_assert_eq(policy_load_buffer(p, yaml, strlen(yaml), "g.yaml", &d), 0, "%s", d.msg);
-	cr_assert_eq(policy_compile(p, "/home/u", "/home/u/proj", &blob, ret_size), 0);
-	policy_free(p);
-	return blob;
-}
 
 struct fixture {
 	void *data;
