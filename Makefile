@@ -122,7 +122,9 @@ $(AIGATE_RUN): $(AIGATE)
 	ln -sf aigate $@
 
 # The shim exports nothing but its hooks (version script, hidden visibility),
-# binds every symbol at load (-z now) and never links libyaml.
+# binds every symbol at load (-z now), leaves none undefined (-z defs: a
+# missing function would otherwise show only when a program loads it, as a
+# "symbol lookup error") and never links libyaml.
 # The shim is loaded into every dynamic program in the sandbox, none of which
 # carries the ASan runtime (it must come first): the shim and the policy code
 # it links are built apart, never sanitized, even in `make asan`. An archive,
@@ -145,7 +147,7 @@ $(SHIM_POLICY_LIB): $(POLICY_SRC:%.c=$(BUILD)/obj-shim/%.o)
 	ar rcs $@ $^
 
 $(SHIM): $(SHIM_LIB_OBJ) $(SHIM_POLICY_LIB) shim/shim.map
-	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -shared -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
 		-Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $(SHIM_LIB_OBJ) $(SHIM_POLICY_LIB) -ldl
 
 # The shim's test harness (tools/shim_harness.c): runs a command with the
@@ -157,10 +159,10 @@ $(SHIM_HARNESS): $(BUILD)/obj/tools/shim_harness.o $(SHIM_HARNESS_LAUNCHER_OBJ) 
 
 # The launcher's pure parts the unit tests reach (no namespaces, no main()).
 UNIT_LAUNCHER_OBJ := $(patsubst %,$(BUILD)/obj/launcher/%.o,sha256 json_read audit_summary \
-	audit audit_limit audit_session audit_syslog log net_ip dns_msg http_head tls_sni mask_values mask_stream seatbelt seatbelt_rx rc_files limits)
+	audit audit_limit audit_session audit_syslog log dns_msg http_head tls_sni mask_values mask_stream seatbelt seatbelt_rx rc_files limits)
 
 # The shim's pure parts (no hooks, no platform calls).
-UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide)
+UNIT_SHIM_OBJ := $(patsubst %,$(BUILD)/obj/shim/%.o,fmt msg envp decide decide_net)
 
 $(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(UNIT_SHIM_OBJ) $(POLICY_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(UNIT_LAUNCHER_OBJ) $(UNIT_SHIM_OBJ) $(POLICY_LIB) $(PKG_LIBS) $(CRIT_LIBS)

@@ -86,11 +86,14 @@ static bool precheck_argv(const struct policy_blob *b, char **cmd, size_t ncmd, 
 	return true;
 }
 
-static void close_pair(int p[2])
+/* The shim's socket pair and the stub's table (-1: none). */
+static void close_shim_fds(int p[2], int net_fd)
 {
 	for (int i = 0; i < 2; i++)
 		if (p[i] >= 0)
 			close(p[i]);
+	if (net_fd >= 0)
+		close(net_fd);
 }
 
 static volatile pid_t unsandboxed_pid;
@@ -228,7 +231,7 @@ static int dry_run(const struct policy_blob *b, const struct config_paths *cp, c
  * socket; the supervisor reads the other. Missing library: said at debug
  * level, and the run goes on without the early messages.
  */
-static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2])
+static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2], int net_fd)
 {
 	char path[PATH_MAX];
 	if (shim_sock[0] < 0 || shim_find(path, sizeof(path)) < 0) {
@@ -237,7 +240,7 @@ static int plan_shim(struct sbx_plan *plan, int policy_fd, const int shim_sock[2
 	}
 	/* A build below /tmp: the private /tmp inside would hide it (ld.so would say so). */
 	int r = sbx_plan_keep_file(plan, path, "the shim, below the private /tmp");
-	return r < 0 ? r : shim_env_setup(plan, path, policy_fd, shim_sock[1]);
+	return r < 0 ? r : shim_env_setup(plan, path, policy_fd, shim_sock[1], net_fd);
 }
 
 /* mask_stdout is on when the policy names a preset or a pattern. */
@@ -376,7 +379,7 @@ static int unsafe_inherited_socket(char *what, size_t size)
 static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 			 const struct config_paths *cp, char **cmd, const struct run_opts *o,
 			 struct run_audit *ra, double t0, double t1, int policy_fd,
-			 const int shim_sock[2], const struct egress_config *egress,
+			 const int shim_sock[2], int net_fd, const struct egress_config *egress,
 			 const struct rung *rung)
 {
 	struct sbx_plan plan;
@@ -386,7 +389,13 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sbx_abort(h);
 		return EXIT_SANDBOX;
 	}
-	if (!o->no_shim && (r = plan_shim(&plan, policy_fd, shim_sock)) < 0) {
+	/*
+	 * The stub's answers reach the shim at rung 1 only: the fallback rungs
+	 * have no stub (the supervisor alone knows the proxy's ports and the
+	 * sandbox's listeners there).
+	 */
+	if (!o->no_shim &&
+	    (r = plan_shim(&plan, policy_fd, shim_sock, rung->level == 1 ? net_fd : -1)) < 0) {
 		log_error("cannot plan the shim: %s", strerror(-r));
 		sbx_abort(h);
 		sbx_plan_free(&plan);
@@ -634,8 +643,17 @@ int cmd_run(int argc, char **argv)
 	int shim_sock[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, shim_sock) < 0)
 		shim_sock[0] = shim_sock[1] = -1;
+	/* The DNS stub's answers for the shim's connect hook: before the clone too. */
+	int net_fd = -1;
+	if (net && !o.no_shim && shim_sock[0] >= 0 && (net_fd = egress_shim_table(&egress)) < 0) {
+		log_debug("no table of the DNS stub's answers for the shim (%s): the supervisor "
+			  "alone judges connects",
+			  strerror(-net_fd));
+		net_fd = -1;
+	}
 	int started = sbx_start(cmd, net, masking(&b), &h);
 	if (started == -ECANCELED) {
+		close_shim_fds(shim_sock, net_fd);
 		close(fd);
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
@@ -648,15 +666,16 @@ int cmd_run(int argc, char **argv)
 		started == -EPERM || started == -ENOSPC || started == -EUSERS || started == -EINVAL;
 	if (started < 0 && !no_userns) {
 		log_error("cannot create the sandbox's processes: %s", strerror(-started));
+		close_shim_fds(shim_sock, net_fd);
 		close(fd);
 		return run_audit_end(&ra, EXIT_SANDBOX, false);
 	}
 	if (started == 0) {
 		static const struct rung full = { .level = 1, .name = "full" };
-		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock,
+		r = run_sandboxed(h, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock, net_fd,
 				  net ? &egress : NULL, &full);
 		close(fd);
-		close_pair(shim_sock);
+		close_shim_fds(shim_sock, net_fd);
 		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
 	/*
@@ -677,13 +696,13 @@ int cmd_run(int argc, char **argv)
 		rung_flat_gaps(&rung, &b);
 		log_debug("cannot create the sandbox's namespaces (%s): rung %d",
 			  strerror(-started), rung.level);
-		r = run_sandboxed(NULL, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock,
+		r = run_sandboxed(NULL, &b, &cp, cmd, &o, &ra, t0, t1, fd, shim_sock, net_fd,
 				  net ? &egress : NULL, &rung);
 		close(fd);
-		close_pair(shim_sock);
+		close_shim_fds(shim_sock, net_fd);
 		return run_audit_end(&ra, r, o.fail_on_violation);
 	}
-	close_pair(shim_sock);
+	close_shim_fds(shim_sock, net_fd);
 	if (o.degraded) {
 		static const char *const unenforced[] = {
 			"deny_read",	  "allow_write", "deny_exec (child processes)",

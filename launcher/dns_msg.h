@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 
 #define DNS_NAME_MAX	253  /* text form, without the trailing dot */
 #define DNS_MSG_MAX	4096 /* the largest message read or built */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/sockios.h>
@@ -570,21 +571,11 @@ void egress_deny(pid_t tid, const char *action, const char *enforcer, const char
 		 const char *target, int err, const char *reason)
 {
 	/* The rule is allow_net as a whole; its origin, where its first entry was written. */
-	const struct policy_blob *b = egress_cfg->blob;
-	char origin[512] = "built-in";
+	char origin[512];
 	/* A proxy connection's client, found only now: the search is for denials alone. */
 	if (tid == 0 && egress_peer_port)
 		tid = egress_sender("tcp", egress_peer_port);
-	if (policy_blob_count(b, POLICY_BLOB_ALLOW_NET)) {
-		const struct policy_blob_rule *r = policy_blob_rule(b, POLICY_BLOB_ALLOW_NET, 0);
-		const uint32_t *files = (const uint32_t *)(b->base + b->hdr->files_off);
-		if (r->file < b->hdr->nfiles)
-			snprintf(origin, sizeof(origin), "%s:%u",
-				 policy_blob_str(b, files[r->file]), r->line);
-	} else if (b->hdr->nfiles) {
-		const uint32_t *files = (const uint32_t *)(b->base + b->hdr->files_off);
-		snprintf(origin, sizeof(origin), "%s", policy_blob_str(b, files[0]));
-	}
+	policy_blob_allow_net_origin(egress_cfg->blob, origin, sizeof(origin));
 	/*
 	 * On the terminal, a name the sandbox chose shows only its last two
 	 * labels: a secret spelt into the rest (and lower-cased by DNS, past
@@ -733,4 +724,39 @@ int egress_start(const struct egress_config *cfg, const int fds[SBX_NET_NFDS], p
 	if (!flat && !spawn(egress_dns_serve_udp, &dns_fd))
 		return -EAGAIN;
 	return 0;
+}
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010 /* Linux 5.1 */
+#endif
+
+int egress_shim_table(struct egress_config *cfg)
+{
+	const size_t size = sizeof(struct shim_net_table);
+	int fd = memfd_create("aigate-net", MFD_CLOEXEC | MFD_ALLOW_SEALING), e;
+	if (fd < 0)
+		return -errno;
+	void *map = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    (map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		goto fail;
+	struct shim_net_table *t = map;
+	t->magic = SHIM_NET_MAGIC;
+	t->slots = SHIM_NET_SLOTS;
+	/*
+	 * Sealed before anything inside can hold it: FUTURE_WRITE keeps the
+	 * sandbox from mapping it writable (our mapping predates the seal);
+	 * SHRINK keeps a truncation from turning our writes into SIGBUS.
+	 */
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0)
+		goto fail;
+	cfg->shim_table = t;
+	return fd;
+fail:
+	e = -errno;
+	if (map != MAP_FAILED)
+		munmap(map, size);
+	close(fd);
+	return e;
 }

@@ -23,7 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
+#include "shim/shim_protocol.h"
 #include "launcher/sandbox_net.h"
 #include "policy/blob.h"
 
@@ -45,7 +46,19 @@ struct egress_config {
 	char upstream_host[256];
 	uint16_t upstream_port;
 	char upstream_auth[512]; /* "Basic …" for Proxy-Authorization, or "" */
+	/* The stub's answers, published for the shim (egress_shim_table()), or NULL. */
+	struct shim_net_table *shim_table;
 };
+
+/**
+ * egress_shim_table() - the table of the DNS stub's answers that the shim
+ * reads (shim/shim_protocol.h), mapped shared into @cfg->shim_table before
+ * the sealed memfd is handed out: only this process and its forks (the
+ * supervisor) can write it. Returns the descriptor (close-on-exec) or
+ * -errno. The shim is advisory: without the table it lets every connect
+ * through to the supervisor.
+ */
+int egress_shim_table(struct egress_config *cfg);
 
 /**
  * egress_config_from_host() - the host's resolver (AIGATE_DNS_SERVER as

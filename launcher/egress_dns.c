@@ -41,10 +41,38 @@ struct table_entry {
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table_entry table[EGRESS_TABLE_SIZE];
 static size_t table_used, table_next;
+static unsigned shim_published; /* entries of the shim's table: our count, never read back */
+
+/*
+ * The shim's copy (shim_protocol.h), under table_lock: every address, never
+ * forgotten (ours forgets the oldest), so that the shim, which refuses only
+ * addresses missing there, never refuses one we would let through. Written
+ * before the answer leaves the stub.
+ */
+static void shim_publish(const struct net_ip *ip)
+{
+	struct shim_net_table *t = egress_cfg->shim_table;
+	if (!t)
+		return;
+	for (unsigned i = 0; i < shim_published; i++)
+		if (t->addr[i].family == (ip->family == AF_INET6 ? 6 : 4) &&
+		    memcmp(t->addr[i].a, ip->a, sizeof(ip->a)) == 0)
+			return;
+	if (shim_published == SHIM_NET_SLOTS) {
+		/* Full: the shim stops judging connects; we still judge them all. */
+		__atomic_store_n(&t->full, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	struct shim_net_addr *e = &t->addr[shim_published++];
+	e->family = ip->family == AF_INET6 ? 6 : 4;
+	memcpy(e->a, ip->a, sizeof(e->a));
+	__atomic_store_n(&t->count, shim_published, __ATOMIC_RELEASE);
+}
 
 void egress_table_add(const struct net_ip *ip, const char *name)
 {
 	pthread_mutex_lock(&table_lock);
+	shim_publish(ip);
 	for (size_t i = 0; i < table_used; i++)
 		if (net_ip_equal(&table[i].ip, ip) && strcmp(table[i].name, name) == 0) {
 			pthread_mutex_unlock(&table_lock);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "launcher/http_head.h"
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 
 #define HTTP_CONTENT_LENGTH_MAX (1LL << 53)
 

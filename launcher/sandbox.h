@@ -77,7 +77,7 @@ struct sbx_plan {
 	char *env_owned[SBX_MAX_ENV_OWNED];
 	size_t nenv_owned;
 	/* Descriptors CMD keeps across exec (the shim's policy memfd and audit socket). */
-	int inherit_fds[2];
+	int inherit_fds[3]; /* the shim's: policy, audit socket, DNS answers */
 	size_t ninherit;
 	/* allow_net: a network namespace of its own; the egress's names (for --dry-run). */
 	bool net;

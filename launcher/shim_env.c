@@ -52,7 +52,8 @@ static int own(struct sbx_plan *plan, char *s)
 	return 0;
 }
 
-int shim_env_setup(struct sbx_plan *plan, const char *shim_path, int policy_fd, int audit_fd)
+int shim_env_setup(struct sbx_plan *plan, const char *shim_path, int policy_fd, int audit_fd,
+		   int net_fd)
 {
 	struct env_filtered *env = &plan->env;
 	char *preload = NULL;
@@ -71,24 +72,26 @@ int shim_env_setup(struct sbx_plan *plan, const char *shim_path, int policy_fd, 
 		return -ENOMEM;
 	if ((r = own(plan, preload)) < 0)
 		return r;
-	char **envp = realloc(env->envp, (env->n + 5) * sizeof(char *));
+	char **envp = realloc(env->envp, (env->n + 6) * sizeof(char *));
 	if (!envp)
 		return -ENOMEM;
 	env->envp = envp;
 	envp[at] = preload;
 	if (at == env->n)
 		env->n++;
-	char *vars[3] = { NULL, NULL, NULL };
+	char *vars[4] = { NULL, NULL, NULL, NULL };
+	size_t nvars = net_fd >= 0 ? 4 : 3;
 	if (asprintf(&vars[0], SHIM_ENV_PATH "=%s", shim_path) < 0 ||
 	    asprintf(&vars[1], SHIM_ENV_POLICY_FD "=%d", policy_fd) < 0 ||
-	    asprintf(&vars[2], SHIM_ENV_AUDIT_FD "=%d", audit_fd) < 0) {
-		for (size_t i = 0; i < 3; i++)
+	    asprintf(&vars[2], SHIM_ENV_AUDIT_FD "=%d", audit_fd) < 0 ||
+	    (net_fd >= 0 && asprintf(&vars[3], SHIM_ENV_NET_FD "=%d", net_fd) < 0)) {
+		for (size_t i = 0; i < 4; i++)
 			free(vars[i]);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < nvars; i++) {
 		if ((r = own(plan, vars[i])) < 0) {
-			for (size_t k = i + 1; k < 3; k++)
+			for (size_t k = i + 1; k < nvars; k++)
 				free(vars[k]);
 			return r;
 		}
@@ -99,5 +102,7 @@ int shim_env_setup(struct sbx_plan *plan, const char *shim_path, int policy_fd, 
 	plan->inherit_fds[0] = policy_fd;
 	plan->inherit_fds[1] = audit_fd;
 	plan->ninherit = 2;
+	if (net_fd >= 0)
+		plan->inherit_fds[plan->ninherit++] = net_fd;
 	return 0;
 }

@@ -48,7 +48,7 @@
 
 #include "launcher/audit.h"
 #include "launcher/egress.h"
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 #include "launcher/sandbox_net.h"
 #include "launcher/sup_internal.h"
 #include "policy/util.h"
@@ -741,8 +741,9 @@ static bool decide(struct sup_req *r)
 			sup_reply_error(r, ECONNREFUSED);
 			return false;
 		}
+		/* The line names the target already ("connect TARGET: WHY"). */
 		snprintf(why, sizeof(why),
-			 "%s: datagrams leave the sandbox only as DNS queries to the stub", target);
+			 "datagrams leave the sandbox only as DNS queries to the stub");
 		egress_deny(r->tid, "connect", "supervisor", r->sc->name, target, ENETUNREACH, why);
 		sup_reply_error(r, ENETUNREACH);
 		return false;
@@ -860,8 +861,7 @@ static bool decide(struct sup_req *r)
 	if (!tcp) {
 		close(ours);
 		snprintf(why, sizeof(why),
-			 "%s: only TCP leaves the sandbox; UDP only as DNS queries to the stub",
-			 target);
+			 "only TCP leaves the sandbox; UDP only as DNS queries to the stub");
 		egress_deny(r->tid, "connect", "supervisor", "connect", target, ENETUNREACH, why);
 		sup_reply_error(r, ENETUNREACH);
 		return false;

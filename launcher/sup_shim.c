@@ -77,7 +77,20 @@ static bool call_name(const char *v, const char *action)
 					     "fopen",	   "fopen64",  "freopen",
 					     "freopen64",  "open",     "open64",
 					     "openat",	   "openat64", NULL };
-	return one_of(v, strcmp(action, "exec") == 0 ? execs : opens);
+	static const char *const connects[] = { "connect", NULL };
+	return one_of(v, strcmp(action, "exec") == 0	  ? execs
+			 : strcmp(action, "connect") == 0 ? connects
+							  : opens);
+}
+
+/*
+ * A connect's target as the shim writes it: "ADDR:PORT" or "[ADDR6]:PORT",
+ * nothing else (it reaches the terminal and the trail unmasked).
+ */
+static bool connect_target(const char *v)
+{
+	size_t n = strlen(v);
+	return n > 0 && n < 64 && strspn(v, "0123456789abcdefABCDEF.:[]") == n;
 }
 
 /* Check and take apart @len bytes of @buf (NUL-terminated fields). false: drop it. */
@@ -85,7 +98,7 @@ static bool parse(char *buf, size_t len, struct shim_msg *m)
 {
 	static const char *const actions[] = { "exec", "open", "connect", NULL };
 	static const char *const verdicts[] = { "denied", "allowed", NULL };
-	static const char *const lists[] = { "deny_exec", "deny_read", NULL };
+	static const char *const lists[] = { "deny_exec", "deny_read", "allow_net", NULL };
 	*m = (struct shim_msg){ .rule = -1 };
 	if (len == 0 || buf[len - 1] != 0)
 		return false;
@@ -120,11 +133,19 @@ static bool parse(char *buf, size_t len, struct shim_msg *m)
 		*eq = '=';
 	}
 	m->argv[m->argc] = NULL;
-	/* The shim hooks execs and opens (connect comes with allow_net's rules). */
-	if (!m->action || !m->verdict || strcmp(m->action, "connect") == 0)
+	if (!m->action || !m->verdict)
 		return false;
 	if (!m->call || !call_name(m->call, m->action))
 		return false;
+	/*
+	 * connect: only the two refusals the shim makes (shim/decide_net.h),
+	 * allow_net as a whole; the reason is ours, by errno.
+	 */
+	if (strcmp(m->action, "connect") == 0)
+		return strcmp(m->verdict, "denied") == 0 && m->list &&
+		       strcmp(m->list, "allow_net") == 0 && m->rule == 0 && m->target &&
+		       connect_target(m->target) &&
+		       (m->err == ECONNREFUSED || m->err == ENETUNREACH);
 	/* A denial names its rule, in the list of its action; an allowed exec none. */
 	if (strcmp(m->verdict, "denied") == 0)
 		return m->list && m->rule >= 0 &&
@@ -157,8 +178,17 @@ static bool allowed_token(void)
 static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 {
 	char origin[1024];
-	const char *rule = NULL;
-	if (m->list) {
+	const char *rule = NULL, *reason = NULL;
+	if (m->list && strcmp(m->list, "allow_net") == 0) {
+		/* Only with allow_net set: a message from a run without it is forged. */
+		if (!(s->blob->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET)) {
+			audit_count_rejected();
+			return;
+		}
+		rule = "allow_net";
+		policy_blob_allow_net_origin(s->blob, origin, sizeof(origin));
+		reason = m->err == ENETUNREACH ? SHIM_NET_REASON_UNREACH : SHIM_NET_REASON_REFUSED;
+	} else if (m->list) {
 		enum policy_blob_list l = strcmp(m->list, "deny_exec") == 0 ? POLICY_BLOB_DENY_EXEC
 									    : POLICY_BLOB_DENY_READ;
 		if ((uint32_t)m->rule >= policy_blob_count(s->blob, l)) {
@@ -186,6 +216,7 @@ static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 				.rule = rule,
 				.origin = rule ? origin : NULL,
 				.verdict = m->verdict,
+				.reason = reason,
 				.err = (int)m->err,
 				.attempted = argc ? argv : NULL,
 				.tell = false /* the shim said it already, in the process */ };

@@ -466,3 +466,13 @@ void policy_blob_origin(const struct policy_blob *b, const struct policy_blob_ru
 	else
 		snprintf(buf, bufsz, "%s", file);
 }
+
+void policy_blob_allow_net_origin(const struct policy_blob *b, char *buf, size_t bufsz)
+{
+	const uint32_t *files = (const uint32_t *)(b->base + b->hdr->files_off);
+	snprintf(buf, bufsz, "built-in");
+	if (policy_blob_count(b, POLICY_BLOB_ALLOW_NET))
+		policy_blob_origin(b, policy_blob_rule(b, POLICY_BLOB_ALLOW_NET, 0), buf, bufsz);
+	else if (b->hdr->nfiles)
+		snprintf(buf, bufsz, "%s", policy_blob_str(b, files[0]));
+}

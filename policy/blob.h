@@ -215,6 +215,13 @@ int policy_blob_match_exec_env(const struct policy_blob *b, const char *const *a
  */
 int policy_blob_match_net(const struct policy_blob *b, const char *host, uint16_t port);
 
+/**
+ * policy_blob_allow_net_origin() - where allow_net is written, for a
+ * refusal (an allowlist breaks no rule: it lacks one): "file:line" of its
+ * first entry, the first policy file when it is empty, or "built-in".
+ */
+void policy_blob_allow_net_origin(const struct policy_blob *b, char *buf, size_t bufsz);
+
 /** policy_blob_origin() - "file:line" of rule @r into @buf. */
 void policy_blob_origin(const struct policy_blob *b, const struct policy_blob_rule *r, char *buf,
 			size_t bufsz);

@@ -60,7 +60,7 @@ static bool var_ok(char *const envp[], const char *want)
 {
 	const char *have;
 
-	if (!*want)
+	if (!want || !*want)
 		return true;
 	have = find_var(envp, want);
 	return have && strcmp(have, want) == 0;
@@ -80,7 +80,7 @@ size_t shim_envp_plan(const struct shim_envp_want *w, char *const envp[], size_t
 	pre = find_preload(envp);
 	bool pre_ok = pre && shim_envp_has_preload(pre + strlen(LD_PRELOAD_EQ), w->shim_path);
 	if (pre_ok && var_ok(envp, w->path_entry) && var_ok(envp, w->policy_entry) &&
-	    var_ok(envp, w->audit_entry))
+	    var_ok(envp, w->audit_entry) && var_ok(envp, w->net_entry))
 		return 0;
 	if (!pre_ok) {
 		/* "LD_PRELOAD=" shim [":" old] NUL */
@@ -91,25 +91,27 @@ size_t shim_envp_plan(const struct shim_envp_want *w, char *const envp[], size_t
 			return 0;
 	}
 	*ret_ld_size = ld;
-	/* Every old entry may stay, plus our three, LD_PRELOAD and the NULL. */
-	return n + 5;
+	/* Every old entry may stay, plus our four, LD_PRELOAD and the NULL. */
+	return n + 6;
 }
 
 char *const *shim_envp_build(const struct shim_envp_want *w, char *const envp[], char **out,
 			     size_t slots, char *ld, size_t ldsz)
 {
-	const char *const ours[] = { w->path_entry, w->policy_entry, w->audit_entry };
+	const char *const ours[] = { w->path_entry, w->policy_entry, w->audit_entry,
+				     w->net_entry ? w->net_entry : "" };
+	const size_t nours = sizeof(ours) / sizeof(ours[0]);
 	const char *pre = find_preload(envp);
 	size_t k = 0;
 
-	for (size_t i = 0; envp && envp[i] && k + 4 < slots; i++) {
+	for (size_t i = 0; envp && envp[i] && k + nours + 1 < slots; i++) {
 		bool drop = is_var(envp[i], LD_PRELOAD_EQ);
-		for (size_t j = 0; j < 3 && !drop; j++)
+		for (size_t j = 0; j < nours && !drop; j++)
 			drop = *ours[j] && same_var(envp[i], ours[j]);
 		if (!drop)
 			out[k++] = envp[i];
 	}
-	for (size_t j = 0; j < 3; j++)
+	for (size_t j = 0; j < nours; j++)
 		if (*ours[j])
 			out[k++] = (char *)ours[j];
 	if (ldsz) {
@@ -135,7 +137,7 @@ int shim_envp_call(const struct shim_envp_want *w, char *const envp[], shim_envp
 
 	if (!slots)
 		return fn(ctx, envp);
-	/* Bounded by shim_envp_plan(): at most SHIM_ENVP_MAX + 5 pointers and SHIM_ENVP_LD_MAX bytes. */
+	/* Bounded by shim_envp_plan(): at most SHIM_ENVP_MAX + 6 pointers and SHIM_ENVP_LD_MAX bytes. */
 	char *out[slots];
 	char ld[ldsz ? ldsz : 1];
 	return fn(ctx, shim_envp_build(w, envp, out, slots, ld, ldsz));

@@ -2,7 +2,7 @@
 /*
  * envp.h — LD_PRELOAD re-injection. Every exec the shim lets through gets
  * an environment that loads the shim again: LD_PRELOAD naming the shim
- * (first in the list) and the three AIGATE_SHIM_* variables with this
+ * (first in the list) and the AIGATE_SHIM_* variables with this
  * process's values, even when the program passes an empty environment
  * (`env -i`) or one it rebuilt. The new array lives on the caller's stack
  * (a variable-length array sized by the environment, at most SHIM_ENVP_MAX
@@ -20,12 +20,13 @@
 /* Longest LD_PRELOAD entry the shim builds. */
 #define SHIM_ENVP_LD_MAX 8192
 
-/* What every child's environment must hold. Empty strings: unknown, not added. */
+/* What every child's environment must hold. Empty strings (net_entry: or NULL): not added. */
 struct shim_envp_want {
 	const char *path_entry;	  /* "AIGATE_SHIM_PATH=/…/libaigate_shim.so" */
 	const char *policy_entry; /* "AIGATE_SHIM_POLICY_FD=3" */
 	const char *audit_entry;  /* "AIGATE_SHIM_AUDIT_FD=4" */
 	const char *shim_path;	  /* "/…/libaigate_shim.so": nothing is added without it */
+	const char *net_entry;	  /* "AIGATE_SHIM_NET_FD=5" (NULL or "": none) */
 };
 
 /**

@@ -122,7 +122,16 @@ size_t shim_line_encode(const struct policy_blob *b, const struct shim_denial *d
 		shim_fmt_char(&f, ' ');
 		shim_fmt_str(&f, d->target);
 	}
-	if (r) {
+	if (d->list == POLICY_BLOB_ALLOW_NET) {
+		/* An allowlist: no rule broke, the list lacks the destination; where it is written. */
+		shim_fmt_str(&f, " (allow_net: ");
+		shim_fmt_str(&f, d->reason);
+		if (r) {
+			shim_fmt_str(&f, ", ");
+			origin(&f, b, r);
+		}
+		shim_fmt_char(&f, ')');
+	} else if (r) {
 		shim_fmt_str(&f, " (");
 		shim_fmt_str(&f, shim_list_name(d->list));
 		shim_fmt_str(&f, " \"");

@@ -15,12 +15,13 @@
 #define SHIM_LINE_MAX 2048
 
 struct shim_denial {
-	const char *action;	    /* "exec", "open" */
+	const char *action;	    /* "exec", "open", "connect" */
 	const char *call;	    /* the entry point: "execvp", "fopen64", … */
-	enum policy_blob_list list; /* POLICY_BLOB_DENY_EXEC or POLICY_BLOB_DENY_READ */
-	int rule;		    /* index in that list */
-	const char *target;	    /* open: the absolute path; exec: the program */
-	const char *const *argv;    /* exec: the argv judged (NULL-terminated), else NULL */
+	enum policy_blob_list list; /* POLICY_BLOB_DENY_EXEC, _DENY_READ or _ALLOW_NET */
+	int rule;		    /* index in that list (allow_net: 0, or -1 when it is empty) */
+	const char *reason;	    /* allow_net: what it lacks (the line only) */
+	const char *target; /* open: the absolute path; exec: the program; connect: ADDR:PORT */
+	const char *const *argv; /* exec: the argv judged (NULL-terminated), else NULL */
 	const struct argvmatch_invocation *inv; /* exec: what matched */
 	int err;				/* what the caller gets (EACCES) */
 };
@@ -39,6 +40,7 @@ size_t shim_msg_encode(const struct shim_denial *d, char *buf, size_t cap);
  * (@cap bytes, >= 2), newline-terminated:
  *   aigate: denied: kubectl delete (deny_exec "kubectl delete", ~/.aigate/config.yaml:21)
  *   aigate: denied: open /p/.env (deny_read ".env", ~/.aigate/config.yaml:12)
+ *   aigate: denied: connect 192.0.2.7:443 (allow_net: REASON, ~/.aigate/config.yaml:30)
  * Returns its length.
  */
 size_t shim_line_encode(const struct policy_blob *b, const struct shim_denial *d, char *buf,

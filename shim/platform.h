@@ -53,6 +53,23 @@ int shim_plat_fd_path(int fd, char *buf, size_t bufsz);
 int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size);
 
 /**
+ * shim_plat_map_net() - map the launcher's table of the DNS stub's answers
+ * (@fd, shim_protocol.h) read-only into *@ret_map. Refuses (-EPERM) a
+ * descriptor not sealed against shrinking and new writable mappings, and
+ * (-EBADMSG) one of another size or magic: the number may have been
+ * closed and reused. Returns 0 or -errno; errno is preserved.
+ */
+int shim_plat_map_net(int fd, const void **ret_map);
+
+/**
+ * shim_plat_socket_kind() - SO_TYPE and SO_PROTOCOL of socket @fd, and
+ * whether it is connected already (a socket aigate connected and handed
+ * in: the supervisor answers for it). Returns 0 or -errno; errno is
+ * preserved.
+ */
+int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_connected);
+
+/**
  * shim_plat_audit_socket() - is @fd a socket (what the launcher passes)?
  * On success returns 0 and its identity in *@ret_dev / *@ret_ino; -errno
  * otherwise. errno is preserved. An inherited descriptor number may have

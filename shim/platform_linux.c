@@ -15,8 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010 /* Linux 5.1 */
+#endif
+
 #include "policy/blob.h"
 #include "shim/platform.h"
+#include "shim/shim_protocol.h"
 
 /* The ELF header of the shim's own object (the linker defines it, hidden). */
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
@@ -120,19 +125,19 @@ int shim_plat_fd_path(int fd, char *buf, size_t bufsz)
 	return r;
 }
 
-int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size)
+/*
+ * Map @fd read-only, shared, when it carries every seal in @required and
+ * its size is within [@min, @max]. 0 or -errno; errno preserved.
+ */
+static int map_sealed(int fd, int required, size_t min, size_t max, const void **ret_map,
+		      size_t *ret_size)
 {
-	/* policy_blob_map_fd()'s checks, without policy_blob_open(): see platform.h. */
-	const int required = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
 	int saved = errno, seals, r = 0;
 	struct stat st;
 	void *map = MAP_FAILED;
 
-	/*
-	 * Only a fully sealed memfd is trusted: without F_SEAL_WRITE whoever
-	 * still holds a writable fd could change rules after they were
-	 * validated; without SHRINK a truncation would turn reads into SIGBUS.
-	 */
+	if (fd < 0)
+		return -EBADF;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
 		r = -errno;
@@ -140,7 +145,7 @@ int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size)
 		r = -EPERM;
 	else if (fstat(fd, &st) < 0)
 		r = -errno;
-	else if (st.st_size <= 0 || (uint64_t)st.st_size > POLICY_BLOB_MAX)
+	else if (st.st_size < 0 || (uint64_t)st.st_size < min || (uint64_t)st.st_size > max)
 		r = -EBADMSG;
 	else if ((map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
 		r = -errno;
@@ -148,6 +153,61 @@ int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size)
 		*ret_map = map;
 		*ret_size = (size_t)st.st_size;
 	}
+	errno = saved;
+	return r;
+}
+
+int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size)
+{
+	/*
+	 * policy_blob_map_fd()'s checks, without policy_blob_open(): see
+	 * platform.h. Only a fully sealed memfd is trusted: without
+	 * F_SEAL_WRITE whoever still holds a writable fd could change rules
+	 * after they were validated; without SHRINK a truncation would turn
+	 * reads into SIGBUS.
+	 */
+	return map_sealed(fd, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, 1,
+			  POLICY_BLOB_MAX, ret_map, ret_size);
+}
+
+int shim_plat_map_net(int fd, const void **ret_map)
+{
+	/*
+	 * SHRINK: a truncation would turn the shim's reads into SIGBUS.
+	 * FUTURE_WRITE: nothing inside may map it writable (only the
+	 * supervisor, which mapped it before the seal, writes).
+	 */
+	const size_t size = sizeof(struct shim_net_table);
+	const void *map;
+	size_t got;
+	int r = map_sealed(fd, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE, size, size, &map,
+			   &got);
+	if (r < 0)
+		return r;
+	if (((const struct shim_net_table *)map)->magic != SHIM_NET_MAGIC) {
+		int saved = errno;
+		munmap((void *)map, size);
+		errno = saved;
+		return -EBADMSG;
+	}
+	*ret_map = map;
+	return 0;
+}
+
+int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_connected)
+{
+	int saved = errno, r = 0;
+	socklen_t l = sizeof(*ret_type);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, ret_type, &l) < 0)
+		r = -errno;
+	l = sizeof(*ret_proto);
+	if (r == 0 && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, ret_proto, &l) < 0)
+		r = -errno;
+	if (r == 0)
+		*ret_connected = getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
 	errno = saved;
 	return r;
 }

@@ -31,6 +31,7 @@ static const char *const shim_sym_names[SHIM_NSYMS] = {
 	[SHIM_SYM_FREOPEN64] = "freopen64",
 	[SHIM_SYM_CHDIR] = "chdir",
 	[SHIM_SYM_FCHDIR] = "fchdir",
+	[SHIM_SYM_CONNECT] = "connect",
 };
 
 /* A lookup that found nothing: remembered, so it is not repeated. */

@@ -60,6 +60,7 @@ static void build_early(struct shim_state *st, const char *(*getenv_fn)(const ch
 	const char *path = getenv_fn(SHIM_ENV_PATH);
 	const char *pol = getenv_fn(SHIM_ENV_POLICY_FD);
 	const char *aud = getenv_fn(SHIM_ENV_AUDIT_FD);
+	const char *net = getenv_fn(SHIM_ENV_NET_FD);
 	int pfd = parse_fd(pol);
 
 	memset(&st->blob, 0, sizeof(st->blob));
@@ -71,6 +72,8 @@ static void build_early(struct shim_state *st, const char *(*getenv_fn)(const ch
 	st->audit_fd = parse_fd(aud);
 	if (shim_plat_audit_socket(st->audit_fd, &st->audit_dev, &st->audit_ino) < 0)
 		st->audit_fd = -1;
+	/* Mapped by the first connect (hooks_net.c): most processes never make one. */
+	st->net_fd = parse_fd(net);
 	/* Only an absolute path can be put back into LD_PRELOAD safely. */
 	make_entry(st->path_entry, sizeof(st->path_entry), SHIM_ENV_PATH,
 		   path && path[0] == '/' ? path : NULL);
@@ -78,9 +81,12 @@ static void build_early(struct shim_state *st, const char *(*getenv_fn)(const ch
 		   pfd >= 0 ? pol : NULL);
 	make_entry(st->audit_entry, sizeof(st->audit_entry), SHIM_ENV_AUDIT_FD,
 		   parse_fd(aud) >= 0 ? aud : NULL);
+	make_entry(st->net_entry, sizeof(st->net_entry), SHIM_ENV_NET_FD,
+		   st->net_fd >= 0 ? net : NULL);
 	st->want.path_entry = st->path_entry;
 	st->want.policy_entry = st->policy_entry;
 	st->want.audit_entry = st->audit_entry;
+	st->want.net_entry = st->net_entry;
 	st->want.shim_path = st->path_entry[0] ? st->path_entry + sizeof(SHIM_ENV_PATH) : "";
 }
 

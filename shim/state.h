@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * state.h — what the shim knows about its sandbox: the compiled policy
- * (mapped once from AIGATE_SHIM_POLICY_FD), the audit socket, and the
+ * (mapped once from AIGATE_SHIM_POLICY_FD), the audit socket, the
+ * descriptor of the DNS stub's answers, and the
  * environment entries it puts back into every child. Built in two steps,
  * without locks or allocation, immutable afterwards: what needs the
  * process's environment and descriptors as they were at start (the
@@ -32,6 +33,7 @@ struct shim_state {
 	size_t map_size;
 	int audit_fd;				 /* -1: no audit socket, denials are only printed */
 	unsigned long long audit_dev, audit_ino; /* what audit_fd was when checked */
+	int net_fd; /* the DNS stub's answers (-1: none; mapped on the first connect) */
 	/*
 	 * Environment entries for re-injection ("" when unknown). The short
 	 * ones first: what the constructor writes stays on as few pages as
@@ -39,6 +41,7 @@ struct shim_state {
 	 */
 	char policy_entry[SHIM_STATE_FD_ENTRY_MAX];
 	char audit_entry[SHIM_STATE_FD_ENTRY_MAX];
+	char net_entry[SHIM_STATE_FD_ENTRY_MAX];
 	struct shim_envp_want want; /* points into the entries */
 	char path_entry[SHIM_STATE_PATH_MAX];
 	struct shim_decide_filter filter; /* deny_read hints (decide.h), when have_blob */

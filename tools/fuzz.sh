@@ -55,7 +55,7 @@ for t in "${TARGETS[@]}"; do
 			-Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 			-Wswitch-default \
 			-o "$OUT/fuzz_net_parsers" tests/fuzz/fuzz_net_parsers.c \
-			launcher/dns_msg.c launcher/http_head.c launcher/tls_sni.c launcher/net_ip.c
+			launcher/dns_msg.c launcher/http_head.c launcher/tls_sni.c policy/net_ip.c
 		echo "fuzz: net: running for ${PER_TARGET}s (corpus in $OUT/corpus-net, crashes in $OUT/)"
 		# -max_len: a DNS message is at most 4096 bytes and a head 16384 (the
 		# target pads shorter ones to reach that limit); 16 KiB of handshake

@@ -27,7 +27,7 @@
 
 #include "launcher/dns_msg.h"
 #include "launcher/http_head.h"
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 #include "launcher/tls_sni.h"
 
 enum net_fuzz_target {

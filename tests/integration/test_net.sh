@@ -56,6 +56,8 @@ dns_started() {
 
 # net_dns_start — dnsmasq on $DNS_ADDR at a free high port ($DNS_PORT),
 # every query logged to $DNS_LOG; AIGATE_DNS_SERVER points aigate at it.
+# NET_DNS_EXTRA: more dnsmasq options (a case's own names).
+NET_DNS_EXTRA=()
 net_dns_start() {
 	local try pid
 	[ -x /usr/sbin/dnsmasq ] || skip "dnsmasq is not installed (make deps: dnsmasq-base)"
@@ -66,7 +68,8 @@ net_dns_start() {
 		net_bg "$T/dnsmasq.out" /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 			--bind-interfaces "--listen-address=$DNS_ADDR" "--port=$DNS_PORT" --pid-file= \
 			--user=root --address=/allowed.test/$WEB_ADDR --address=/denied.test/$DENIED_ADDR \
-			--address=/rebind.test/169.254.169.254 --log-queries "--log-facility=$DNS_LOG"
+			--address=/rebind.test/169.254.169.254 "${NET_DNS_EXTRA[@]}" --log-queries \
+			"--log-facility=$DNS_LOG"
 		pid=${NET_PIDS[-1]}
 		wait_until "dnsmasq to start" dns_started "$pid"
 		proc_alive "$pid" && break
@@ -563,9 +566,63 @@ curl -s --noproxy "*" -o /dev/null --connect-timeout 10 http://192.0.2.1/; echo 
 	assert_audit "$AUDIT" action=connect enforcer=supervisor verdict=allowed syscall=connect \
 		"target=$WEB_ADDR:8080 (allowed.test)"
 	assert_stdout_contains "literal 7"
-	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect target=192.0.2.1:80 \
-		errno=ECONNREFUSED "reason=~192.0.2.1 is not an address the DNS stub answered"
-	assert_stderr_contains "aigate: denied: connect 192.0.2.1:80"
+	# curl is dynamic: the shim refuses it in the process, before the kernel sees it.
+	assert_net_denied "$AUDIT" action=connect enforcer=shim syscall=connect target=192.0.2.1:80 \
+		errno=ECONNREFUSED "reason=~not an address the DNS stub answered"
+	assert_no_audit "$AUDIT" enforcer=supervisor target=192.0.2.1:80
+	assert_stderr_contains "aigate: denied: connect 192.0.2.1:80 (allow_net: not an address the DNS stub answered"
+}
+
+# The shim's connect hook refuses, in the process, only what the supervisor
+# is certain to refuse (docs/shim.md, "connect"). An address the stub
+# answered that is not loopback (the host's own address, for host.test)
+# passes the shim and the supervisor connects it: the table of the stub's
+# answers reached the shim in time. The same address on a port allow_net
+# does not admit passes the shim too and is the supervisor's refusal. An
+# address nobody answered is the shim's refusal: the line, a record naming
+# allow_net, and nothing for the supervisor to see.
+test_net_shim_connect() {
+	local host_addr port
+	host_addr=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$' |
+		grep -v '^127[.]' | head -n1)
+	[ -n "$host_addr" ] || skip "the host has no non-loopback IPv4 address (for a name the stub answers with one)"
+	NET_DNS_EXTRA=("--address=/host.test/$host_addr")
+	net_setup --private "allowed.test:8080"
+	net_bg "$T/host_web.out" "$PYTHON" -u -c '
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+s = http.server.HTTPServer((sys.argv[1], 0), h)
+print(s.server_address[1], flush=True)
+s.serve_forever()' "$host_addr" "$WWW"
+	wait_until "the HTTP server on $host_addr" test -s "$T/host_web.out"
+	port=$(head -n1 "$T/host_web.out")
+	net_cfg --private "host.test:$port"
+	ag run --audit-log "$AUDIT" -- python3 -c '
+import errno, socket, sys
+port = int(sys.argv[1])
+addr = socket.getaddrinfo("host.test", port, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
+s = socket.create_connection((addr, port), timeout=10)
+s.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
+print("answered", s.makefile("rb").read().split(b"\r\n")[-1].decode().strip())
+for a, p in ((addr, port + 1), ("192.0.2.1", 80)):
+    s = socket.socket()
+    try:
+        s.connect((a, p))
+        print(p, "connected")
+    except OSError as e:
+        print(p, errno.errorcode[e.errno])' "$port"
+	assert_status 0
+	assert_stdout_contains "answered hello from allowed.test"
+	assert_stdout_contains "$((port + 1)) ECONNREFUSED"
+	assert_stdout_contains "80 ECONNREFUSED"
+	assert_no_audit "$AUDIT" enforcer=shim "target=$host_addr:$port"
+	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect \
+		"target=$host_addr:$((port + 1))" errno=ECONNREFUSED "reason=~allow_net admits no name of"
+	assert_no_audit "$AUDIT" enforcer=shim "target=$host_addr:$((port + 1))"
+	assert_net_denied "$AUDIT" action=connect enforcer=shim syscall=connect target=192.0.2.1:80 \
+		errno=ECONNREFUSED "reason=not an address the DNS stub answered for a name in allow_net"
+	assert_no_audit "$AUDIT" enforcer=supervisor target=192.0.2.1:80
+	assert_stderr_contains "aigate: denied: connect 192.0.2.1:80 (allow_net: not an address the DNS stub answered for a name in allow_net, ~/.aigate/config.yaml:2)"
 }
 
 # node's fetch ignores the proxy variables: the transparent path carries it.
@@ -654,10 +711,15 @@ except OSError as e:
 }
 
 # UDP leaves only as DNS to the stub: sendto and connect to another
-# address are ENETUNREACH, recorded with the call.
+# address are ENETUNREACH, recorded with the call; python is run with and
+# without the shim (which refuses the connect itself).
 test_net_udp() {
 	net_setup --private "allowed.test:8080"
-	ag run --audit-log "$AUDIT" -- python3 -c '
+	local enforcer opt log
+	for enforcer in shim supervisor; do
+		opt=() log=$AUDIT
+		[ "$enforcer" = supervisor ] && opt=(--no-shim) log=$T/noshim.jsonl
+		ag run "${opt[@]}" --audit-log "$log" -- python3 -c '
 import errno, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
@@ -671,11 +733,14 @@ try:
     print("connect ok")
 except OSError as e:
     print("connect", errno.errorcode[e.errno])'
-	assert_status 0
-	assert_stdout_contains "sendto ENETUNREACH"
-	assert_stdout_contains "connect ENETUNREACH"
-	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=sendto target=192.0.2.1:53 errno=ENETUNREACH
-	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect target=192.0.2.1:5353 errno=ENETUNREACH
+		assert_status 0
+		assert_stdout_contains "sendto ENETUNREACH"
+		assert_stdout_contains "connect ENETUNREACH"
+		assert_net_denied "$log" action=connect enforcer=supervisor syscall=sendto target=192.0.2.1:53 errno=ENETUNREACH
+		# python is dynamic: the shim refuses its connect in the process; without it, the supervisor.
+		assert_net_denied "$log" action=connect "enforcer=$enforcer" syscall=connect target=192.0.2.1:5353 errno=ENETUNREACH
+		[ "$enforcer" = supervisor ] || assert_no_audit "$log" enforcer=supervisor syscall=connect
+	done
 }
 
 # UDP to a listener on the host's loopback: the datagram would reach only
@@ -723,9 +788,15 @@ print("inside", inside.recv(10).decode())' "$port"
 # IPv6 literals are held to the same rule: ECONNREFUSED and a record (the
 # target bracketed); an IPv4-mapped address is its IPv4 address (the
 # metadata service stays out of reach that way too).
+# Each is refused twice: by the shim in python (dynamic), and by the
+# supervisor with --no-shim.
 test_net_ipv6() {
 	net_setup --private "allowed.test:8080"
-	ag run --audit-log "$AUDIT" -- python3 -c '
+	local enforcer opt log
+	for enforcer in shim supervisor; do
+		opt=() log=$AUDIT
+		[ "$enforcer" = supervisor ] && opt=(--no-shim) log=$T/noshim.jsonl
+		ag run "${opt[@]}" --audit-log "$log" -- python3 -c '
 import errno, socket
 for a in ("2001:db8::1", "::ffff:169.254.169.254"):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -734,11 +805,12 @@ for a in ("2001:db8::1", "::ffff:169.254.169.254"):
         print(a, "connected")
     except OSError as e:
         print(a, errno.errorcode[e.errno])'
-	assert_status 0
-	assert_stdout_contains "2001:db8::1 ECONNREFUSED"
-	assert_stdout_contains "::ffff:169.254.169.254 ECONNREFUSED"
-	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect "target=[2001:db8::1]:80" errno=ECONNREFUSED
-	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect "target=169.254.169.254:80" errno=ECONNREFUSED
+		assert_status 0
+		assert_stdout_contains "2001:db8::1 ECONNREFUSED"
+		assert_stdout_contains "::ffff:169.254.169.254 ECONNREFUSED"
+		assert_net_denied "$log" action=connect "enforcer=$enforcer" syscall=connect "target=[2001:db8::1]:80" errno=ECONNREFUSED
+		assert_net_denied "$log" action=connect "enforcer=$enforcer" syscall=connect "target=169.254.169.254:80" errno=ECONNREFUSED
+	done
 }
 
 # ICMP and raw sockets: refused when created (EACCES, EPERM), recorded

@@ -593,7 +593,7 @@ test_shim_exports_only_hooks() {
 	local got want
 	got=$(nm -D --defined-only "$SHIM_LIB" | awk '{print $3}' | sort | tr '\n' ' ')
 	want=$(printf '%s\n' __open64_2 __open_2 __openat64_2 __openat_2 aigate_shim_version chdir \
-		creat creat64 execl execle execlp execv execve execveat execvp execvpe fchdir fexecve \
+		connect creat creat64 execl execle execlp execv execve execveat execvp execvpe fchdir fexecve \
 		fopen fopen64 freopen freopen64 open open64 openat openat64 popen posix_spawn \
 		posix_spawnp system |
 		sort | tr '\n' ' ')

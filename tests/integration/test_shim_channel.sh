@@ -91,7 +91,9 @@ test_shim_channel_record() {
 # another enforcer): a rule index past the list, an enforcer field, a
 # second version, unknown keys, a missing verdict, an allowed exec naming a
 # rule, an unterminated field, no "=", an over-long call name, argv past
-# the limit, garbage.
+# the limit, garbage; connect refusals in a run without allow_net, with a
+# target that is not an address, another errno, an allowed verdict, an
+# exec's call name or another list.
 test_shim_channel_forged_dropped() {
 	chan_setup
 	send_msgs '[
@@ -106,11 +108,18 @@ b"v=1\0action\0verdict=denied\0list=deny_exec\0rule=0\0",
 b"v=1\0action=exec\0verdict=denied\0list=deny_exec\0rule=0\0call=" + b"a" * 40 + b"\0",
 b"v=1\0action=exec\0verdict=denied\0list=deny_exec\0rule=0\0" + b"argv=x\0" * 65,
 b"v=1\0action=exec\0verdict=denied\0list=deny_exec\0rule=-1\0",
-b"garbage"]'
+b"garbage",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=192.0.2.1:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=\x1b[2J evil\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=13\0target=192.0.2.1:80\0",
+b"v=1\0action=connect\0verdict=allowed\0call=connect\0errno=111\0target=192.0.2.1:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=execvp\0errno=111\0target=192.0.2.1:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=deny_read\0rule=0\0call=connect\0errno=111\0target=192.0.2.1:80\0"]'
 	assert_eq "$(audit_count "$AUDIT" action=exec)" 0 "records from forged messages"
+	assert_eq "$(audit_count "$AUDIT" action=connect)" 0 "connect records from forged messages"
 	assert_eq "$(audit_count "$AUDIT" enforcer=supervisor action=exec)" 0 "records as the supervisor"
 	# Counted, for whoever reads the trail: someone inside forged them.
-	assert_eq "$(audit_count "$AUDIT" action=session_end rejected=12)" 1 "rejected messages in the session end"
+	assert_eq "$(audit_count "$AUDIT" action=session_end rejected=18)" 1 "rejected messages in the session end"
 }
 
 # Allowed execs are recorded only under audit.level exec (or all).

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 #include "policy/util.h"
 
 static struct net_ip ip(const char *s)

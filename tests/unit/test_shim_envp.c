@@ -129,7 +129,7 @@ Test(shim_envp, preload_element_matching)
 
 Test(shim_envp, nothing_known_nothing_added)
 {
-	struct shim_envp_want none = { "", "", "", "" };
+	struct shim_envp_want none = { "", "", "", "", "" };
 	char *empty[] = { NULL };
 	size_t ld;
 	cr_expect_eq(shim_envp_plan(&none, empty, &ld), 0);
@@ -145,7 +145,7 @@ Test(shim_envp, bounded)
 		big[i] = "X=1";
 	cr_expect_eq(shim_envp_plan(&want, big, &ld), 0);
 	big[SHIM_ENVP_MAX] = NULL;
-	cr_expect_eq(shim_envp_plan(&want, big, &ld), SHIM_ENVP_MAX + 5);
+	cr_expect_eq(shim_envp_plan(&want, big, &ld), SHIM_ENVP_MAX + 6);
 	free(big);
 }
 
@@ -162,4 +162,33 @@ Test(shim_envp, call_passes_the_rebuilt_environment)
 	char *empty[] = { NULL };
 	cr_expect_eq(shim_envp_call(&want, empty, capture, NULL), 42);
 	cr_expect(seen_preload);
+}
+
+/* Under allow_net the table's descriptor is a fourth variable, put back like the others. */
+Test(shim_envp, net_entry_reinjected)
+{
+	struct shim_envp_want w = want;
+	w.net_entry = "AIGATE_SHIM_NET_FD=5";
+	char *complete[] = { "LD_PRELOAD=/opt/aigate/libaigate_shim.so",
+			     "AIGATE_SHIM_PATH=/opt/aigate/libaigate_shim.so",
+			     "AIGATE_SHIM_POLICY_FD=3",
+			     "AIGATE_SHIM_AUDIT_FD=4",
+			     "AIGATE_SHIM_NET_FD=5",
+			     NULL };
+	size_t ld;
+	cr_expect_eq(shim_envp_plan(&w, complete, &ld), 0, "complete: passed as is");
+	char *stripped[] = { "PATH=/bin", "AIGATE_SHIM_NET_FD=9", NULL };
+	char ldbuf[256];
+	char **out = rebuilt(&w, stripped, ldbuf, sizeof(ldbuf));
+	cr_assert(out);
+	cr_expect_str_eq(get(out, "AIGATE_SHIM_NET_FD"), "5");
+	cr_expect_eq(count(out, "AIGATE_SHIM_NET_FD"), 1);
+	cr_expect_str_eq(get(out, "AIGATE_SHIM_AUDIT_FD"), "4");
+	cr_expect_str_eq(get(out, "PATH"), "/bin");
+	free(out);
+	/* Without it (no allow_net, or the fallback rungs) nothing is added. */
+	char **plain = rebuilt(&want, stripped, ldbuf, sizeof(ldbuf));
+	cr_assert(plain);
+	cr_expect_str_eq(get(plain, "AIGATE_SHIM_NET_FD"), "9");
+	free(plain);
 }

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "launcher/net_ip.h"
+#include "policy/net_ip.h"
 
 /* @a/@bits covers @p (both IPv4, network order). */
 static bool in4(const uint8_t p[4], uint8_t a, uint8_t b, uint8_t c, unsigned bits)
