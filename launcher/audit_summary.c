@@ -735,6 +735,15 @@ struct grid {
 	char **cells;	   /* nrows * ncols */
 };
 
+static audit_cell_filter cell_filter;
+static void *cell_filter_ctx;
+
+void audit_summary_set_cell_filter(audit_cell_filter fn, void *ctx)
+{
+	cell_filter = fn;
+	cell_filter_ctx = ctx;
+}
+
 static int grid_row(struct grid *g, ...)
 {
 	char **cells;
@@ -748,8 +757,11 @@ static int grid_row(struct grid *g, ...)
 	}
 	cells = g->cells + g->nrows * g->ncols;
 	va_start(ap, g);
-	for (size_t c = 0; c < g->ncols; c++)
-		cells[c] = strdup(va_arg(ap, const char *));
+	for (size_t c = 0; c < g->ncols; c++) {
+		const char *cell = va_arg(ap, const char *);
+		/* Filtered (masked) before put_text() escapes it: see audit_summary_set_cell_filter(). */
+		cells[c] = cell_filter ? cell_filter(cell_filter_ctx, cell) : strdup(cell);
+	}
 	va_end(ap);
 	g->nrows++;
 	for (size_t c = 0; c < g->ncols; c++)

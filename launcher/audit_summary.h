@@ -94,6 +94,23 @@ void audit_summary_note_invalid(struct audit_summary *s);
  */
 int audit_summary_print(const struct audit_summary *s, enum audit_format fmt, FILE *out);
 
+/*
+ * Rewrites one cell of the table and markdown renderings before it is
+ * escaped: returns a malloc'd string (NULL: out of memory). For the --ci
+ * summary, whose cells carry what the sandbox chose (a program named after
+ * a token), masked as mask_stdout masks output.
+ */
+typedef char *(*audit_cell_filter)(void *ctx, const char *cell);
+
+/**
+ * audit_summary_set_cell_filter() - every cell audit_summary_print()
+ * renders as a table or markdown from now on goes through @fn (NULL: none),
+ * before the escaping: escaping first would split a secret with
+ * backslashes (`sk\_live\_…`) where no mask recognises it. Process-wide;
+ * set it around one print and clear it.
+ */
+void audit_summary_set_cell_filter(audit_cell_filter fn, void *ctx);
+
 /**
  * audit_entry_print_line() - one readable line for --follow:
  * "14:02:11 denied open /home/u/proj/.env  \".env\" (~/.aigate/config.yaml:3)  cat[123]".

@@ -289,6 +289,24 @@ static int plan_masks(const struct sbx_plan *plan, const struct policy_blob *b,
 }
 
 /*
+ * The masks for a run refused or run before run_sandboxed() builds them:
+ * the --ci summary shows the command line (a token in a curl header), so
+ * it needs the hidden files' values too. Into ra->mask; 0 or -errno (said).
+ */
+static int plan_masks_early(const struct policy_blob *b, const struct config_paths *cp,
+			    struct run_audit *ra)
+{
+	struct sbx_plan plan;
+	if (!masking(b))
+		return 0;
+	if (sbx_plan_build(&plan, b, cp, environ, true) < 0)
+		return -EIO;
+	int r = plan_masks(&plan, b, &ra->mask);
+	sbx_plan_free(&plan);
+	return r;
+}
+
+/*
  * The fallback ladder (docs/fallback.md): rung 1 has every namespace; 2
  * (no user namespaces) the supervisor, Landlock and the shim; 3 the
  * supervisor and the shim. What a rung cannot enforce of the policy is a
@@ -478,6 +496,12 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 		sbx_plan_free(&plan);
 		return EXIT_SANDBOX;
 	}
+	/* Before the session starts: every summary it prints is masked (run_audit_end()). */
+	if (masking(b) && plan_masks(&plan, b, &ra->mask) < 0) {
+		sbx_abort(h);
+		sbx_plan_free(&plan);
+		return EXIT_SANDBOX;
+	}
 	const char **gaps = calloc(plan.ngaps + rung->ngaps + 1, sizeof(*gaps));
 	if (!gaps) {
 		sbx_abort(h);
@@ -537,19 +561,12 @@ static int run_sandboxed(struct sbx_handle *h, const struct policy_blob *b,
 				      .shim_fd = shim_sock[0],
 				      .egress = egress,
 				      .limits = &lim };
-	struct mask_set *mask = NULL;
-	if (masking(b)) {
-		if (plan_masks(&plan, b, &mask) < 0) {
-			sbx_abort(h);
-			sbx_plan_free(&plan);
-			return EXIT_SANDBOX;
-		}
-		sv.mask = mask;
+	/* Kept for the --ci summary (run_audit_end() frees it). */
+	if (ra->mask) {
+		sv.mask = ra->mask;
 		sv.mask_delay_ms = policy_blob_mask_delay_ms(b);
 	}
 	r = sbx_commit(h, &plan, &sv);
-	/* Kept for the --ci summary (run_audit_end() frees it). */
-	ra->mask = mask;
 	sbx_plan_free(&plan);
 	return r;
 }
@@ -603,7 +620,9 @@ int cmd_run(int argc, char **argv)
 	/* A denied command line: nothing runs; the session says so, start to end. */
 	if (precheck_argv(&b, cmd, ncmd, false)) {
 		static const char *const none[] = { NULL };
-		if ((r = run_audit_start(&ra, cmd, &b, "command-line", none)) == 0) {
+		if (plan_masks_early(&b, &cp, &ra) < 0)
+			r = EXIT_SANDBOX;
+		else if ((r = run_audit_start(&ra, cmd, &b, "command-line", none)) == 0) {
 			precheck_argv(&b, cmd, ncmd, true);
 			r = EXIT_CANNOT_RUN;
 		}
@@ -709,7 +728,9 @@ int cmd_run(int argc, char **argv)
 			"allow_net",	  "mask_stdout", "resource_limits",
 			"seccomp filter", NULL
 		};
-		if ((r = run_audit_start(&ra, cmd, &b, "command-line", unenforced)) == 0)
+		if (plan_masks_early(&b, &cp, &ra) < 0)
+			r = EXIT_SANDBOX;
+		else if ((r = run_audit_start(&ra, cmd, &b, "command-line", unenforced)) == 0)
 			r = run_unsandboxed(cmd);
 		close(fd);
 		return run_audit_end(&ra, r, o.fail_on_violation);

@@ -185,12 +185,15 @@ static void note_lookbehind_starts(struct mask_set *set, const pcre2_code *code)
  * conditions ((?R), (?1), \g<1>, (?(1)…)) would point at another pattern's
  * group, and backtracking verbs ((*COMMIT), (*SKIP)) would stop the
  * alternatives after this one from being tried. Back-references and named
- * groups are found with pcre2_pattern_info(). A rough scanner: it may
+ * groups are found with pcre2_pattern_info(). Anchors (^, $, \A, \Z, \z,
+ * \G) are refused too (*@ret_anchor): they would tie a match to where a
+ * write happens to split. A rough scanner: it may
  * refuse an odd pattern that would have worked, never the reverse for
  * these forms outside character classes and \Q…\E.
  */
-static const char *unsupported_construct(const char *re)
+static const char *unsupported_construct(const char *re, bool *ret_anchor)
 {
+	*ret_anchor = false;
 	for (const char *p = re; *p; p++) {
 		if (*p == '\\') {
 			if (p[1] == 'Q') {
@@ -200,6 +203,12 @@ static const char *unsupported_construct(const char *re)
 				p = e + 1;
 			} else if (p[1] == 'g' && (p[2] == '<' || p[2] == '\'')) {
 				return "a subroutine call";
+			} else if (p[1] && strchr("AZzG", p[1])) {
+				*ret_anchor = true;
+				return p[1] == 'A'   ? "\\A"
+				       : p[1] == 'G' ? "\\G"
+				       : p[1] == 'Z' ? "\\Z"
+						     : "\\z";
 			} else if (p[1]) {
 				p++;
 			}
@@ -218,6 +227,14 @@ static const char *unsupported_construct(const char *re)
 			}
 			if (!*p)
 				return NULL;
+		} else if (*p == '^' || *p == '$') {
+			/*
+			 * The subject is whatever one write and the bytes held with it
+			 * happen to be, not a line: "^password=…" would be masked only
+			 * when the line starts a write, and leak when it does not.
+			 */
+			*ret_anchor = true;
+			return *p == '^' ? "^" : "$";
 		} else if (*p == '(' && p[1] == '*') {
 			return "a (*VERB)";
 		} else if (*p == '(' && p[1] == '?') {
@@ -331,12 +348,25 @@ static int compile_alternatives(struct mask_set *set, const struct alt_src *src,
 		pcre2_pattern_info(code, PCRE2_INFO_BACKREFMAX, &backrefs);
 		pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &named);
 		pcre2_pattern_info(code, PCRE2_INFO_MAXLOOKBEHIND, &lookbehind);
+		bool anchor = false;
 		if (backrefs)
 			why = "a back-reference";
 		else if (named)
 			why = "a named group";
 		else
-			why = unsupported_construct(src[k].regex);
+			why = unsupported_construct(src[k].regex, &anchor);
+		if (why && anchor) {
+			pcre2_code_free(code);
+			set_err(err, errsz,
+				"mask pattern '%s': the anchor %s cannot be used (output is masked "
+				"as "
+				"it streams, and where a write starts or ends is not where a line "
+				"does); use (?<=\\n) for the start of a line, (?=\\r?\\n) for its "
+				"end, "
+				"or a distinctive prefix such as password=",
+				name, why);
+			return -EINVAL;
+		}
 		if (why) {
 			pcre2_code_free(code);
 			set_err(err, errsz,
@@ -998,4 +1028,45 @@ int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 		return stream_fail(s, r);
 	keep_held(s, end, end);
 	return 0;
+}
+
+struct grow {
+	char *buf;
+	size_t len, cap;
+};
+
+static int grow_emit(void *ctx, const uint8_t *data, size_t len)
+{
+	struct grow *g = ctx;
+	if (g->len + len + 1 > g->cap) {
+		size_t cap = (g->len + len + 1) * 2;
+		char *buf = realloc(g->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		g->buf = buf;
+		g->cap = cap;
+	}
+	memcpy(g->buf + g->len, data, len);
+	g->len += len;
+	g->buf[g->len] = '\0';
+	return 0;
+}
+
+char *mask_string(const struct mask_set *set, const char *s)
+{
+	struct mask_stream *ms = mask_stream_new(set);
+	struct grow g = { .buf = malloc(1), .cap = 1 };
+	int r = ms && g.buf ? 0 : -ENOMEM;
+	if (g.buf)
+		g.buf[0] = '\0';
+	if (r == 0)
+		r = mask_stream_feed(ms, (const uint8_t *)s, strlen(s), grow_emit, &g);
+	if (r == 0)
+		r = mask_stream_flush(ms, grow_emit, &g);
+	mask_stream_free(ms);
+	if (r < 0) {
+		free(g.buf);
+		return NULL;
+	}
+	return g.buf;
 }

@@ -81,6 +81,14 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
  */
 int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx);
 
+/**
+ * mask_string() - @s masked in one pass, as a stream over @set fed @s
+ * whole and flushed would emit it. Returns a malloc'd string, or NULL
+ * (ENOMEM). For aigate's own text that carries what the sandbox chose
+ * (the --ci summary's cells).
+ */
+char *mask_string(const struct mask_set *set, const char *s);
+
 /** mask_stream_held() - bytes held back now (0: nothing waits; no timer needed). */
 size_t mask_stream_held(const struct mask_stream *s);
 
@@ -105,7 +113,10 @@ uint64_t mask_stream_count(const struct mask_stream *s, size_t i);
  * mask_set_build() also refuses (-EINVAL, @err naming the pattern) a custom
  * pattern that would change meaning inside one combined regex: a
  * back-reference, a named group, recursion or a subroutine call ((?R),
- * (?1), \g<1>), a condition on a group number, a (*VERB); and returns
+ * (?1), \g<1>), a condition on a group number, a (*VERB), and an anchor
+ * (^, $, \A, \Z, \z, \G: the subject is what one write and the held bytes
+ * happen to be, not a line, so the match would depend on where writes
+ * split; (?<=\n) and (?=\r?\n) do not); and returns
  * -E2BIG when all the presets and patterns together pass pcre2's
  * compiled-size limit (64 KiB with the usual LINK_SIZE 2).
  *

@@ -137,19 +137,69 @@ static int collect_quoted(struct collector *c, const char *p, const char *e, cha
 }
 
 /*
- * Parse the line at @p ending at @eol (@end: the end of the file, for a
- * multi-line value). Returns 0 or -ENOMEM.
+ * A dotenv file by its name: ".env", ".env.<anything>", "<anything>.env".
+ * Any other file is read as npmrc/ini (mask_values.h).
  */
-static int parse_line(struct collector *c, const char *p, const char *eol, const char *end)
+static bool dotenv_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	return strcmp(base, ".env") == 0 || strncmp(base, ".env.", 5) == 0 ||
+	       (n > 4 && strcmp(base + n - 4, ".env") == 0);
+}
+
+/*
+ * Config noise in an npmrc/ini file: an http(s) URL with no credentials in
+ * it ("registry=https://registry.npmjs.org/"): no userinfo ('@'), no query
+ * ('?') and no run of 16 letters or digits (a webhook's token in the path).
+ * Masking it would mangle every install log; it gives nothing away.
+ */
+static bool config_noise(const char *v, size_t len)
+{
+	size_t run = 0, skip;
+	if (len > 8 && strncmp(v, "https://", 8) == 0)
+		skip = 8;
+	else if (len > 7 && strncmp(v, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	for (size_t i = skip; i < len; i++) {
+		bool alnum = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+			     (v[i] >= '0' && v[i] <= '9');
+		if (v[i] == '@' || v[i] == '?')
+			return false;
+		run = alnum ? run + 1 : 0;
+		if (run >= 16)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Parse the line at @p ending at @eol (@end: the end of the file, for a
+ * multi-line value). @ini: an npmrc/ini file, whose keys are anything
+ * before the first '=' (npm's "//registry.npmjs.org/:_authToken"): a
+ * dotenv key's characters alone would skip exactly the token lines.
+ * Returns 0 or -ENOMEM.
+ */
+static int parse_line(struct collector *c, const char *p, const char *eol, const char *end,
+		      bool ini)
 {
 	p = skip_blank(p, eol);
-	if (p == eol || *p == '#')
+	if (p == eol || *p == '#' || (ini && (*p == ';' || *p == '[')))
 		return 0;
 	if ((size_t)(eol - p) > 6 && memcmp(p, "export", 6) == 0 && is_blank(p[6]))
 		p = skip_blank(p + 6, eol);
 	const char *key = p;
-	while (p < eol && is_key_char(*p))
-		p++;
+	if (ini) {
+		const char *eq = memchr(p, '=', (size_t)(eol - p));
+		p = eq ? eq : eol;
+	} else {
+		while (p < eol && is_key_char(*p))
+			p++;
+	}
 	if (p == key)
 		return 0;
 	p = skip_blank(p, eol);
@@ -158,6 +208,8 @@ static int parse_line(struct collector *c, const char *p, const char *eol, const
 	const char *v = skip_blank(p + 1, eol);
 	if (v == eol)
 		return 0; /* KEY= : empty */
+	if (ini && config_noise(v, (size_t)(eol - v)))
+		return 0;
 
 	if (*v == '\'' || *v == '"') {
 		/*
@@ -184,12 +236,12 @@ static int parse_line(struct collector *c, const char *p, const char *eol, const
 	return collect(c, v, (size_t)(e - v) > MASK_VALUE_MAX ? MASK_VALUE_MAX : (size_t)(e - v));
 }
 
-static int parse(struct collector *c, const char *buf, size_t len)
+static int parse(struct collector *c, const char *buf, size_t len, bool ini)
 {
 	const char *p = buf, *end = buf + len;
 	while (p < end) {
 		const char *eol = line_end(p, end);
-		int r = parse_line(c, p, eol, end);
+		int r = parse_line(c, p, eol, end, ini);
 		if (r < 0)
 			return r;
 		if (eol == end)
@@ -282,7 +334,7 @@ int mask_values_read(const char *const *paths, size_t n, char ***ret, size_t *re
 			continue;
 		}
 		c.dropped = false;
-		r = parse(&c, buf, len);
+		r = parse(&c, buf, len, !dotenv_name(paths[i]));
 		if (c.dropped)
 			skipped++;
 	}

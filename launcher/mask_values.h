@@ -5,11 +5,11 @@
  * literally (mask_stdout.values_from_denied_files): the sandbox cannot read
  * .env, but must not print a value it learnt another way either.
  *
- * Only dotenv syntax is understood (a `.env`, `.env.local`,
- * `secrets/app.env`): `KEY=VALUE` lines. JSON, YAML, TOML, INI sections, PEM
- * files and the like are out of scope; a line that is not an assignment is
- * skipped, so such a file yields nothing (or a stray line that happens to
- * look like one). Values shorter than MASK_VALUE_MIN bytes are skipped:
+ * `KEY=VALUE` lines: dotenv syntax for files named like dotenv files (`.env`,
+ * `.env.local`, `secrets/app.env`), npmrc/ini syntax for the rest
+ * (`~/.npmrc`, `.pypirc`). JSON, YAML, TOML, PEM files and the like are out
+ * of scope; a line that is not an assignment is skipped, so such a file
+ * yields nothing (or a stray line that happens to look like one). Values shorter than MASK_VALUE_MIN bytes are skipped:
  * masking "true", "3000" or "dev" would mangle ordinary output.
  */
 #ifndef AIGATE_MASK_VALUES_H
@@ -42,6 +42,14 @@
  *  - a value with line breaks (multi-line, or "\n") gives one value per
  *    line, each without a trailing CR: a terminal writes "\r\n" for "\n",
  *    so the whole would never match, while each line still does.
+ *
+ * npmrc/ini (a file whose name is not ".env", ".env.*" or "*.env"): the
+ * same, except that KEY is every byte before the first '=' (npm's
+ * `//registry.npmjs.org/:_authToken=…`, which dotenv's key characters
+ * would skip), lines starting with '[' (sections) or ';' (comments) are
+ * skipped, and an unquoted value that is an http:// or https:// URL with
+ * no '@', no '?' and no run of 16 letters or digits is config noise
+ * (`registry=https://registry.npmjs.org/`), not a value.
  *
  * A value (or line of one) is kept when it is at least MASK_VALUE_MIN
  * bytes; one longer than MASK_VALUE_MAX is cut to its first MASK_VALUE_MAX

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "launcher/audit_summary.h"
 #include "launcher/cli.h"
 #include "launcher/log.h"
 #include "launcher/run_audit.h"
@@ -122,6 +123,7 @@ int run_audit_start(struct run_audit *ra, char **cmd, const struct policy_blob *
 		return EXIT_SANDBOX;
 	}
 	ra->started = true;
+	ra->blob = b;
 	return 0;
 }
 
@@ -142,26 +144,59 @@ static int fd_emit(void *ctx, const uint8_t *data, size_t len)
 
 static void summary_raw(struct run_audit *ra, int fd, const char *format);
 
+static char *mask_cell(void *ctx, const char *cell)
+{
+	return mask_string(ctx, cell);
+}
+
 /*
  * `aigate audit --session ID --format FORMAT FILE` with its stdout on @fd,
  * through the masks when there are: a denied program's name is the
- * sandbox's choice (a copy of cat named after a token).
+ * sandbox's choice (a copy of cat named after a token), and the command
+ * line is the user's (a token in a curl header).
  */
 static void summary_to(struct run_audit *ra, int fd, const char *format)
 {
-	if (!ra->mask) {
+	struct mask_set *own = NULL;
+	const struct mask_set *set = ra->mask;
+	char err[256] = "";
+	int r;
+	/*
+	 * A run that ended before its masks were built (refused up front):
+	 * the policy's presets and patterns still mask it. Only "nothing to
+	 * mask" (-ENOENT) prints it raw.
+	 */
+	if (!set && ra->blob) {
+		r = mask_set_build(ra->blob, NULL, 0, &own, err, sizeof(err));
+		if (r < 0 && r != -ENOENT) {
+			log_warn("cannot mask the audit summary (%s): not shown (it is in %s)",
+				 err[0] ? err : strerror(-r), ra->file);
+			return;
+		}
+		set = own;
+	}
+	if (!set) {
 		summary_raw(ra, fd, format);
 		return;
 	}
 	int mem = memfd_create("aigate-summary", MFD_CLOEXEC);
-	struct mask_stream *ms = mem >= 0 ? mask_stream_new(ra->mask) : NULL;
+	struct mask_stream *ms = mem >= 0 ? mask_stream_new(set) : NULL;
 	if (!ms) {
 		if (mem >= 0)
 			close(mem);
+		mask_set_free(own);
 		log_warn("cannot mask the audit summary: not shown (it is in %s)", ra->file);
 		return;
 	}
+	/*
+	 * Each cell masked before the markdown escaping: escaped first,
+	 * "sk-ant-…Zq7X_bT2…" became "Zq7X\_bT2…", which no mask knows. The
+	 * whole text is masked again as it streams out (the totals, the
+	 * titles: nothing the sandbox chose, but cheap to be sure).
+	 */
+	audit_summary_set_cell_filter(mask_cell, (void *)set);
 	summary_raw(ra, mem, format);
+	audit_summary_set_cell_filter(NULL, NULL);
 	uint8_t buf[16384];
 	ssize_t n;
 	lseek(mem, 0, SEEK_SET);
@@ -169,6 +204,7 @@ static void summary_to(struct run_audit *ra, int fd, const char *format)
 		mask_stream_feed(ms, buf, (size_t)n, fd_emit, &fd);
 	mask_stream_flush(ms, fd_emit, &fd);
 	mask_stream_free(ms);
+	mask_set_free(own);
 	close(mem);
 }
 

@@ -29,6 +29,12 @@ struct run_audit {
 	 * (programs' names), so it is masked like the sandbox's output.
 	 */
 	struct mask_set *mask;
+	/*
+	 * The policy (set by run_audit_start(), mapped for the whole run): when
+	 * a run ends before its masks were built, the summary is masked with
+	 * the policy's presets and patterns, never shown raw.
+	 */
+	const struct policy_blob *blob;
 	/* resource_limits: key, mechanism, …, NULL for session_start (limits.h); NULL: none. */
 	const char *const *limits;
 };

@@ -18,14 +18,23 @@ static const struct mask_preset presets[] = {
 	{ "aws_key", "(?:AKIA|ASIA)[0-9A-Z]{16}", 4, "AKIA***" },
 	{ "github", "gh[pousr]_[A-Za-z0-9]{36,}", 4, "ghp_***" },
 	{ "github", "github_pat_[A-Za-z0-9_]{22,}", 11, "github_pat_***" },
-	{ "bearer", "Bearer[ \\t]+[A-Za-z0-9._~+/=-]{8,}", 7, "Bearer ***" },
-	{ "slack", "xox[abposr]-[A-Za-z0-9-]{10,}", 5, "xoxb-***" },
+	/*
+	 * HTTP auth schemes are case-insensitive (RFC 9110 11.1): a tool that
+	 * prints "authorization: bearer …" or "BEARER …" leaks the same token.
+	 */
+	{ "bearer", "(?i:Bearer)[ \\t]+[A-Za-z0-9._~+/=-]{8,}", 7, "Bearer ***" },
+	/* xapp-: Slack app-level tokens, as powerful as a bot token. */
+	{ "slack", "(?:xox[abposr]|xapp)-[A-Za-z0-9-]{10,}", 5, "xoxb-***" },
+	/* PEM keys ("… PRIVATE KEY") and armored PGP secret keys ("PGP PRIVATE KEY BLOCK"). */
 	{ "private_key",
-	  "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----", 0,
-	  "***" },
+	  "-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?"
+	  "-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+	  0, "***" },
 	{ "jwt", "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}", 3, "eyJ***" },
 	{ "google_api_key", "AIza[0-9A-Za-z_-]{35}", 4, "AIza***" },
 	{ "stripe", "(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}", 8, "sk_live_***" },
+	/* Webhook signing secrets: whoever has one can forge Stripe's events to the app. */
+	{ "stripe", "whsec_[0-9A-Za-z]{20,}", 6, "whsec_***" },
 };
 
 const struct mask_preset *mask_presets(size_t *ret_n)

@@ -170,9 +170,11 @@ test_run_environment_passed() {
 }
 
 # The sealed policy memfd is aigate's, not CMD's.
-# CMD holds stdin, stdout, stderr and the shim's two descriptors (the
-# sealed policy, the audit socket's sending end: shim/shim_protocol.h),
-# nothing else of aigate's; with --no-shim, not those either.
+# CMD holds stdin, stdout, stderr and the shim's descriptors (the sealed
+# policy, the audit socket's sending end, and under allow_net, which the
+# default policy sets, the sealed table of the DNS stub's answers:
+# shim/shim_protocol.h), nothing else of aigate's; with --no-shim, not
+# those either.
 test_run_no_fd_leak() {
 	ag run --allow-degraded -- sh -c 'ls -l /proc/$$/fd/'
 	assert_status 0
@@ -180,7 +182,7 @@ test_run_no_fd_leak() {
 	local extra
 	extra=$(sed -n 's/.* \([0-9][0-9]*\) -> \(.*\)$/\1 \2/p' "$OUT" | awk '$1 > 2 { $1 = ""; print substr($0, 2) }' |
 		sed 's/socket:.*/socket/' | sort | tr '\n' ' ')
-	assert_eq "$extra" "/memfd:aigate-policy (deleted) socket " "descriptors beyond 0-2"
+	assert_eq "$extra" "/memfd:aigate-net (deleted) /memfd:aigate-policy (deleted) socket " "descriptors beyond 0-2"
 	ag run --allow-degraded --no-shim -- sh -c 'ls -l /proc/$$/fd/'
 	assert_status 0
 	assert_eq "$(sed -n 's/.* \([0-9][0-9]*\) -> .*/\1/p' "$OUT" | awk '$1 > 2')" "" "descriptors beyond 0-2 without the shim"

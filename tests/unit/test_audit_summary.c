@@ -17,6 +17,7 @@
 
 #include "launcher/audit_summary.h"
 #include "launcher/json_read.h"
+#include "launcher/mask_stream.h"
 #include "policy/util.h"
 
 static size_t case_index[64];
@@ -585,6 +586,44 @@ Test(audit_summary, markdown_escapes_cells)
 		  md);
 	cr_assert(strstr(md, "| 1 | e\\\\x1b\\[31mvil |\n"), "%s", md);
 	cr_assert_null(strchr(md, '\x1b'), "no raw escape byte");
+}
+
+static char *mask_cell(void *ctx, const char *cell)
+{
+	return mask_string(ctx, cell);
+}
+
+/*
+ * A cell filter (the --ci summary's masks) sees each cell before the
+ * markdown escaping: masking the rendered text instead met "Zq7X\_bT2…",
+ * which no mask recognises, and let the secrets through.
+ */
+Test(audit_summary, cell_filter_runs_before_escaping)
+{
+	static const char key[] = "sk-ant-api03-Zq7X_bT2mLr9VwK4pNc8YhD3sFg6J";
+	static const char value[] = "db_pass_correct_horse";
+	const char *const lits[] = { key, value };
+	struct mask_set *set = NULL;
+	char err[128] = "";
+	cr_assert_eq(mask_set_build(NULL, lits, 2, &set, err, sizeof(err)), 0, "%s", err);
+	struct audit_entry es[] = {
+		start(SA, 1, "claude sk-ant-api03-Zq7X_bT2mLr9VwK4pNc8YhD3sFg6J"),
+		ev(SA, 2, "open", "denied", ".env", "c:3", "/p/bin/db_pass_correct_horse", 5),
+	};
+	audit_summary_set_cell_filter(mask_cell, set);
+	_cleanup_free_ char *md = render(es, 2, AUDIT_FORMAT_MARKDOWN);
+	_cleanup_free_ char *table = render(es, 2, AUDIT_FORMAT_TABLE);
+	audit_summary_set_cell_filter(NULL, NULL);
+	_cleanup_free_ char *raw = render(es, 2, AUDIT_FORMAT_MARKDOWN);
+	cr_assert_null(strstr(md, "Zq7X"), "%s", md);
+	cr_assert_null(strstr(md, "correct"), "%s", md);
+	cr_assert(strstr(md, "| claude \\*\\*\\* |"), "%s", md);
+	cr_assert(strstr(md, "| 1 | \\*\\*\\* |"), "%s", md);
+	cr_assert_null(strstr(table, "Zq7X"), "%s", table);
+	cr_assert(strstr(table, "claude ***\n"), "%s", table);
+	/* Cleared: cells are as recorded again (escaped). */
+	cr_assert(strstr(raw, "Zq7X\\_bT2"), "%s", raw);
+	mask_set_free(set);
 }
 
 Test(audit_summary, table_escapes_and_aligns)

@@ -146,6 +146,12 @@ static const char pem[] =
 	"AAtzc2gtZWQyNTUxOQAAACDxnI8K5w1hFk3mHqQ2lL0cMCh9Yw3m8iYc0eG3s4c0YwAAAEB=\n"
 	"-----END OPENSSH PRIVATE KEY-----";
 
+static const char pgp[] = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n"
+			  "\n"
+			  "lQOYBGRk3ZQBCADHq7mK2r9sT5vW8xYzA1bC3dE5fG7hI9jK1lM3nO5pQ7rS9tU\n"
+			  "=Zx9K\n"
+			  "-----END PGP PRIVATE KEY BLOCK-----";
+
 static const struct secret_case secrets[] = {
 	{ "anthropic", "sk-ant-api03-Xq3Lk9vPz2RmT7wYbN4cJ8hF1dS6gA5eK0uI-oBqWxZy_AA",
 	  "sk-ant-***" },
@@ -168,6 +174,13 @@ static const struct secret_case secrets[] = {
 	{ "google_api_key", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI", "AIza***" },
 	{ "stripe", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_***" },
 	{ "stripe", "rk_test_51H8abcdefghijklmnop", "rk_test_***" },
+	/* The scheme of an Authorization header is case-insensitive (RFC 9110). */
+	{ "bearer", "bearer abcDEF123.456-ghi_jkl", "bearer ***" },
+	{ "bearer", "BEARER abcDEF123.456-ghi_jkl", "BEARER ***" },
+	{ "bearer", "authorization: bearer abcDEF123.456-ghi_jkl", "authorization: bearer ***" },
+	{ "private_key", pgp, "***" },
+	{ "slack", "xapp-1-A0123BCDEFG-4567890123456-abcdef0123456789", "xapp-***" },
+	{ "stripe", "whsec_5fA9kLmN2pQrStUvWxYz0123456789ab", "whsec_***" },
 };
 
 static char *wrap(const char *before, const char *mid, const char *after)
@@ -320,6 +333,65 @@ Test(mask_stream, refuses_what_cannot_be_combined)
 		policy_free(p);
 		free(data);
 	}
+}
+
+/*
+ * Anchors see where a write starts or ends, not a line: "^password=…" was
+ * masked only when the line began a write. Refused, naming the pattern and
+ * the way out; the suggested (?<=\n) masks the line whatever the split.
+ */
+Test(mask_stream, refuses_anchors)
+{
+	static const char *const bad[] = {
+		"^password=[a-z0-9]+",	 "password=[a-z0-9]+$",	 "\\Apassword=[a-z0-9]+",
+		"password=[a-z0-9]+\\z", "(?m)^password=[a-z]+", "x|^password=[a-z]+",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *yaml;
+		cr_assert_geq(
+			asprintf(&yaml,
+				 "mask_stdout:\n  patterns:\n    - name: pw\n      regex: '%s'\n",
+				 bad[i]),
+			0);
+		struct policy_diag d;
+		struct policy *p = policy_new();
+		struct policy_blob b;
+		struct mask_set *set = NULL;
+		char err[512] = "";
+		void *data;
+		size_t size;
+		cr_assert_eq(policy_load_buffer(p, yaml, strlen(yaml), "g.yaml", &d), 0, "%s",
+			     d.msg);
+		cr_assert_eq(policy_compile(p, "/home/u", "/home/u/proj", &data, &size), 0);
+		cr_assert_eq(policy_blob_open(data, size, &b), 0);
+		cr_expect_eq(mask_set_build(&b, NULL, 0, &set, err, sizeof(err)), -EINVAL, "%s",
+			     bad[i]);
+		cr_expect_not_null(strstr(err, "mask pattern 'pw'"), "%s", err);
+		cr_expect_not_null(strstr(err, "(?<=\\n)"), "%s", err);
+		cr_expect_null(set);
+		policy_free(p);
+		free(data);
+		free(yaml);
+	}
+	/* Not anchors: escaped, or inside a class. */
+	struct mask_set *ok = build("mask_stdout:\n  patterns:\n"
+				    "    - regex: \"cost\\\\$[0-9]{6}[$^]\"\n",
+				    NULL, 0);
+	mask_set_free(ok);
+	struct mask_set *set = build("mask_stdout:\n  patterns:\n"
+				     "    - regex: \"(?<=\\n)password=[a-z0-9]+\"\n"
+				     "      show_prefix: 9\n",
+				     NULL, 0);
+	const char *in = "x\npassword=abc123\nnot password=zzz9\n";
+	const char *want = "x\npassword=***\nnot password=zzz9\n";
+	struct out o = { 0 };
+	for (size_t k = 0; k <= strlen(in); k++) {
+		out_reset(&o);
+		run_cuts(set, in, strlen(in), &k, 1, &o);
+		expect_out(&o, want, "split");
+	}
+	free(o.buf);
+	mask_set_free(set);
 }
 
 Test(mask_stream, nothing_to_mask)

@@ -188,6 +188,69 @@ ParameterizedTest(struct syntax_case *c, mask_values, syntax)
 	remove_tmpdir();
 }
 
+/*
+ * Files not named like dotenv (.npmrc, .pypirc, *.ini): the key is anything
+ * before the first '=', so npm's "//host/:_authToken=…" lines, skipped by
+ * the dotenv key characters, are read; "[section]" and ';' comments are
+ * skipped; a bare http(s) URL is config noise, not a value.
+ */
+struct ini_case {
+	char file[24];
+	char content[200];
+	char want[WANT_MAX][48];
+};
+
+ParameterizedTestParameters(mask_values, ini_syntax)
+{
+	static struct ini_case cases[] = {
+		{ ".npmrc",
+		  "registry=https://registry.npmjs.org/\n"
+		  "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789xyz\n"
+		  "@corp:registry=https://npm.corp.example/\n"
+		  "//npm.corp.example/:_password=\"c2VjcmV0cGFzcw==\"\n",
+		  { "npm_AbCdEf0123456789xyz", "c2VjcmV0cGFzcw==" } },
+		{ ".pypirc",
+		  "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmcCJDUx\n; "
+		  "x=commented1\n",
+		  { "__token__", "pypi-AgEIcHlwaS5vcmcCJDUx" } },
+		/* Credentials in a URL are not noise: userinfo, a query, a token in the path. */
+		{ "app.ini",
+		  "db=https://u:hunter2pw@db.example/\nhook=https://hooks.example/T0/B0/"
+		  "XxYyZz0123456789Ab\nq=https://x.example/?key=abc\n",
+		  { "https://u:hunter2pw@db.example/",
+		    "https://hooks.example/T0/B0/XxYyZz0123456789Ab",
+		    "https://x.example/?key=abc" } },
+		/* A dotenv name keeps dotenv keys (and masks URLs: an .env holds secrets only). */
+		{ ".env.local",
+		  "//registry.npmjs.org/:_authToken=npm_AbCdEf0123456789xyz\n"
+		  "REGISTRY=https://registry.npmjs.org/\n",
+		  { "https://registry.npmjs.org/" } },
+		{ "prod.env",
+		  "a/b:c=npm_AbCdEf0123456789xyz\nK=value-one-two\n",
+		  { "value-one-two" } },
+	};
+	return cr_make_param_array(struct ini_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct ini_case *c, mask_values, ini_syntax)
+{
+	char **v = NULL;
+	size_t skipped = 99, want_n = 0;
+
+	make_tmpdir();
+	const char *path = write_file(c->file, c->content, strlen(c->content));
+	cr_assert_eq(mask_values_read(&path, 1, &v, &skipped), 0, "[%s]", c->file);
+	cr_expect_eq(skipped, 0, "[%s]", c->file);
+	while (want_n < WANT_MAX && c->want[want_n][0])
+		want_n++;
+	cr_expect_eq(count(v), want_n, "[%s] %zu values, want %zu (first: '%s')", c->file, count(v),
+		     want_n, v[0] ? v[0] : "");
+	for (size_t i = 0; i < want_n && v[i]; i++)
+		cr_expect_str_eq(v[i], c->want[i], "[%s] value %zu", c->file, i);
+	mask_values_free(v);
+	remove_tmpdir();
+}
+
 Test(mask_values, nothing_to_read)
 {
 	char **v = NULL;
