@@ -53,8 +53,9 @@ struct egress_config {
 /**
  * egress_shim_table() - the table of the DNS stub's answers that the shim
  * reads (shim/shim_protocol.h), mapped shared into @cfg->shim_table before
- * the sealed memfd is handed out: only this process and its forks (the
- * supervisor) can write it. Returns the descriptor (close-on-exec) or
+ * the sealed memfd is handed out: only this process and its clones hold a
+ * writable mapping (the supervisor, which writes it; init, aigate's own
+ * non-dumpable code, which never does; CMD's exec drops it). Returns the descriptor (close-on-exec) or
  * -errno. The shim is advisory: without the table it lets every connect
  * through to the supervisor.
  */

@@ -27,6 +27,7 @@
 #include "launcher/audit.h"
 #include "launcher/sup_internal.h"
 #include "launcher/sup_shim.h"
+#include "policy/net_ip.h"
 #include "policy/blob.h"
 #include "shim/shim_protocol.h"
 
@@ -84,13 +85,30 @@ static bool call_name(const char *v, const char *action)
 }
 
 /*
- * A connect's target as the shim writes it: "ADDR:PORT" or "[ADDR6]:PORT",
- * nothing else (it reaches the terminal and the trail unmasked).
+ * A connect's target exactly as the shim writes it (net_ip_format):
+ * "ADDR:PORT" or "[ADDR6]:PORT" in canonical form, nothing else: it
+ * reaches the trail unmasked, so no word ("dead.beef.cafe") may pass for
+ * an address.
  */
 static bool connect_target(const char *v)
 {
-	size_t n = strlen(v);
-	return n > 0 && n < 64 && strspn(v, "0123456789abcdefABCDEF.:[]") == n;
+	char addr[64], again[80];
+	struct net_ip ip;
+	const char *colon = strrchr(v, ':');
+	size_t alen = colon ? (size_t)(colon - v) : 0;
+	if (!colon || alen == 0 || alen >= sizeof(addr) || strspn(colon + 1, "0123456789") == 0 ||
+	    colon[1 + strspn(colon + 1, "0123456789")] || strlen(colon + 1) > 5 ||
+	    atoi(colon + 1) > 65535)
+		return false;
+	memcpy(addr, v, alen);
+	addr[alen] = 0;
+	if (net_ip_parse(addr, &ip) < 0)
+		return false;
+	char text[48];
+	net_ip_format(&ip, text, sizeof(text));
+	snprintf(again, sizeof(again), ip.family == AF_INET6 ? "[%s]:%d" : "%s:%d", text,
+		 atoi(colon + 1));
+	return strcmp(again, v) == 0;
 }
 
 /* Check and take apart @len bytes of @buf (NUL-terminated fields). false: drop it. */
@@ -143,8 +161,8 @@ static bool parse(char *buf, size_t len, struct shim_msg *m)
 	 */
 	if (strcmp(m->action, "connect") == 0)
 		return strcmp(m->verdict, "denied") == 0 && m->list &&
-		       strcmp(m->list, "allow_net") == 0 && m->rule == 0 && m->target &&
-		       connect_target(m->target) &&
+		       strcmp(m->list, "allow_net") == 0 && m->rule == 0 && m->argc == 0 &&
+		       m->target && connect_target(m->target) &&
 		       (m->err == ECONNREFUSED || m->err == ENETUNREACH);
 	/* A denial names its rule, in the list of its action; an allowed exec none. */
 	if (strcmp(m->verdict, "denied") == 0)
@@ -180,8 +198,12 @@ static void record(const struct sup *s, pid_t pid, const struct shim_msg *m)
 	char origin[1024];
 	const char *rule = NULL, *reason = NULL;
 	if (m->list && strcmp(m->list, "allow_net") == 0) {
-		/* Only with allow_net set: a message from a run without it is forged. */
-		if (!(s->blob->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET)) {
+		/*
+		 * Only with allow_net set, and only at rung 1 (the fallback rungs
+		 * give the shim no table, so it judges no connect there): any
+		 * other such message is forged.
+		 */
+		if (!(s->blob->hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET) || s->flat) {
 			audit_count_rejected();
 			return;
 		}

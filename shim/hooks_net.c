@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "shim/decide_net.h"
@@ -72,25 +73,32 @@ static int connect_denied(int fd, const struct sockaddr *addr, socklen_t len)
 	const struct shim_state *st;
 	char target[SHIM_NET_TARGET_MAX];
 	int type, proto, err;
-	bool connected;
+	bool outside;
 
-	/* Cheap checks first: most connects are unix sockets or run without allow_net. */
-	if (!addr || len < sizeof(sa_family_t) ||
-	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
-		return 0;
+	/*
+	 * Cheap checks first, none reading the caller's memory: without
+	 * allow_net (or its table) nothing is judged, and a bad address
+	 * pointer gets the kernel's EFAULT, not a crash in the shim.
+	 */
 	st = shim_state();
 	if (!st || !st->have_blob || st->net_fd < 0 ||
-	    !(st->blob.hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET))
+	    !(st->blob.hdr->flags & POLICY_BLOB_F_ALLOW_NET_SET) || !addr ||
+	    len < sizeof(sa_family_t) ||
+	    !shim_plat_readable(
+		    addr, len < sizeof(struct sockaddr_in6) ? len : sizeof(struct sockaddr_in6)))
+		return 0;
+	if (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)
 		return 0;
 	const struct shim_net_table *t = table(st);
-	if (!t || shim_plat_socket_kind(fd, &type, &proto, &connected) < 0)
+	if (!t || shim_plat_socket_kind(fd, &type, &proto, &outside) < 0)
 		return 0;
 	err = shim_decide_connect(&st->blob, t, addr, len, type, proto, target, sizeof(target));
 	/*
-	 * A connected socket (one aigate connected and handed in) gets EISCONN
-	 * from the supervisor, not this: its answer, not ours.
+	 * A connected socket, or one with a local address outside loopback
+	 * (one aigate connected and handed in, even after a reset), gets
+	 * EISCONN from the supervisor, not this: its answer, not ours.
 	 */
-	if (!err || connected)
+	if (!err || outside)
 		return 0;
 	/* A denial the trail cannot hear of is the supervisor's to make (report.h). */
 	return report_connect(st, target, err) ? err : 0;

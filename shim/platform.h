@@ -57,17 +57,28 @@ int shim_plat_map_policy(int fd, const void **ret_map, size_t *ret_size);
  * (@fd, shim_protocol.h) read-only into *@ret_map. Refuses (-EPERM) a
  * descriptor not sealed against shrinking and new writable mappings, and
  * (-EBADMSG) one of another size or magic: the number may have been
- * closed and reused. Returns 0 or -errno; errno is preserved.
+ * closed and reused. Checked and mapped through a duplicate, so another
+ * thread reusing the number in between cannot slip an unsealed file under
+ * the mapping. Returns 0 or -errno; errno is preserved.
  */
 int shim_plat_map_net(int fd, const void **ret_map);
 
 /**
  * shim_plat_socket_kind() - SO_TYPE and SO_PROTOCOL of socket @fd, and
- * whether it is connected already (a socket aigate connected and handed
- * in: the supervisor answers for it). Returns 0 or -errno; errno is
- * preserved.
+ * whether it is connected already or has a local IP address outside
+ * loopback (a socket aigate connected and handed in, even after its peer
+ * reset it: the supervisor answers for those). Returns 0 or -errno; errno
+ * is preserved.
  */
-int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_connected);
+int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_outside);
+
+/**
+ * shim_plat_readable() - are the @len bytes at @p (at most two pages;
+ * longer: false) mapped (mincore(2))? A hook must not fault on a pointer
+ * the kernel would answer with EFAULT. A mapped page without read
+ * permission still faults (not checked). errno is preserved.
+ */
+bool shim_plat_readable(const void *p, size_t len);
 
 /**
  * shim_plat_audit_socket() - is @fd a socket (what the launcher passes)?

