@@ -51,12 +51,24 @@
 /* Above this many possible first bytes, second bytes are not probed (up to 64 Ki probes). */
 #define MASK_PAIR_PROBE_MAX 64
 #define MASK_STARS	    "***"
+/*
+ * Timer releases (mask_stream_release()): a partial match at least
+ * MASK_PARTIAL_MIN bytes long, on one line, is masked when the delay runs
+ * out, and up to MASK_CONT_MAX bytes that continue it are masked as they
+ * come; a shorter one goes out as it is, and its last MASK_REL_MAX bytes
+ * stay where a match may start.
+ */
+#define MASK_PARTIAL_MIN 8
+#define MASK_RANDOM_MIN	 5
+#define MASK_CONT_MAX	 4096
+#define MASK_REL_MAX	 64
 
 /* One alternative of the combined regex. */
 struct mask_alt {
 	uint32_t group;	      /* its capture group */
 	uint32_t pattern;     /* index into patterns[], for the counts */
 	uint32_t show_prefix; /* bytes kept before "***" */
+	pcre2_code *alone;    /* compiled alone: which one a partial match is (timer release) */
 };
 
 struct mask_literal {
@@ -102,8 +114,17 @@ struct mask_stream {
 	const struct mask_set *set;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* per stream: a JIT stack may not be shared between threads */
+	pcre2_match_data *md1;	   /* for the alternatives alone (one pair) */
 	uint8_t *buf;		   /* [ctx bytes, already out][held bytes][room for one piece] */
 	size_t ctx, held;
+	/*
+	 * After a timer release (mask_stream_release()): @rel, the last bytes
+	 * of the context are a short partial match let out as they were, where
+	 * a match may still start; @cont, the bytes that continue a partial
+	 * masked at release are masked too (up to MASK_CONT_MAX of them).
+	 */
+	size_t rel, cont;
+	size_t partial_at; /* where scan() last found a partial match */
 	uint64_t counts[];
 };
 
@@ -382,7 +403,7 @@ static int compile_alternatives(struct mask_set *set, const struct alt_src *src,
 							  ? lookbehind
 							  : MASK_LOOKBEHIND_MAX;
 		}
-		pcre2_code_free(code);
+		set->alts[k].alone = code;
 		set->alts[k].group = group;
 		group += 1 + caps;
 		len += wrapped_len(&src[k]) + 1;
@@ -558,7 +579,7 @@ static int collect_alternatives(struct mask_set *set, const struct policy_blob *
 		set->patterns[set->npatterns] =
 			(struct mask_pattern_info){ ps[i].name, ps[i].show_prefix };
 		set->alts[set->nalts] =
-			(struct mask_alt){ 0, (uint32_t)set->npatterns++, ps[i].show_prefix };
+			(struct mask_alt){ 0, (uint32_t)set->npatterns++, ps[i].show_prefix, NULL };
 		src[set->nalts++] = (struct alt_src){ ps[i].regex, false, false };
 	}
 	for (uint32_t i = 0; i < ncustom; i++) {
@@ -574,8 +595,8 @@ static int collect_alternatives(struct mask_set *set, const struct policy_blob *
 		set->names[set->nnames++] = name;
 		set->patterns[set->npatterns] =
 			(struct mask_pattern_info){ name, masks[i].show_prefix };
-		set->alts[set->nalts] =
-			(struct mask_alt){ 0, (uint32_t)set->npatterns++, masks[i].show_prefix };
+		set->alts[set->nalts] = (struct mask_alt){ 0, (uint32_t)set->npatterns++,
+							   masks[i].show_prefix, NULL };
 		src[set->nalts++] = (struct alt_src){ policy_blob_str(b, masks[i].regex_off),
 						      masks[i].case_insensitive != 0, true };
 	}
@@ -625,6 +646,8 @@ void mask_set_free(struct mask_set *set)
 		free(set->names[i]);
 	free(set->names);
 	free(set->patterns);
+	for (size_t k = 0; set->alts && k < set->nalts; k++)
+		pcre2_code_free(set->alts[k].alone);
 	free(set->alts);
 	free(set->lits);
 	free(set->litbytes);
@@ -643,8 +666,9 @@ struct mask_stream *mask_stream_new(const struct mask_set *set)
 	if (!s)
 		return NULL;
 	s->set = set;
-	s->buf = malloc(set->lookbehind + MASK_HOLD_MAX + MASK_PIECE);
-	if (!s->buf)
+	s->buf = malloc(set->lookbehind + MASK_REL_MAX + MASK_HOLD_MAX + MASK_PIECE);
+	s->md1 = pcre2_match_data_create(1, NULL);
+	if (!s->buf || !s->md1)
 		goto fail;
 	if (set->code) {
 		s->md = pcre2_match_data_create_from_pattern(set->code, NULL);
@@ -663,6 +687,7 @@ void mask_stream_free(struct mask_stream *s)
 	if (!s)
 		return;
 	pcre2_match_data_free(s->md);
+	pcre2_match_data_free(s->md1);
 	pcre2_match_context_free(s->mctx);
 	free(s->buf);
 	free(s);
@@ -922,6 +947,7 @@ static int scan(struct mask_stream *s, const uint8_t *p, size_t from, size_t lim
 		struct hit h = { 0 };
 		switch (probe(s, p, c, end, partial, &h)) {
 		case PROBE_PARTIAL:
+			s->partial_at = c;
 			stop = hold_boundary(p, out, c, end);
 			if ((r = emit_bytes(emit, ctx, p + out, stop - out)) < 0)
 				return r;
@@ -970,10 +996,14 @@ static int process(struct mask_stream *s, const uint8_t *p, size_t from, size_t 
 	return 0;
 }
 
-/* Keep buf[@stop, @end) as the held bytes, with the lookbehind context before them. */
+/*
+ * Keep buf[@stop, @end) as the held bytes, with the context before them:
+ * the lookbehind's, or the released partial's (s->rel) when longer.
+ */
 static void keep_held(struct mask_stream *s, size_t stop, size_t end)
 {
-	size_t ctx = s->set->lookbehind < stop ? s->set->lookbehind : stop;
+	size_t want = s->set->lookbehind > s->rel ? s->set->lookbehind : s->rel;
+	size_t ctx = want < stop ? want : stop;
 	memmove(s->buf, s->buf + stop - ctx, ctx + end - stop);
 	s->ctx = ctx;
 	s->held = end - stop;
@@ -986,14 +1016,74 @@ static int stream_fail(struct mask_stream *s, int r)
 	return r;
 }
 
+/* A byte a token (key, JWT, base64) can go on with after its partial was masked. */
+static bool token_byte(uint8_t b)
+{
+	return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+	       b == '-' || b == '_' || b == '.' || b == '~' || b == '+' || b == '/' || b == '=';
+}
+
+/* A partial released by the timer goes on into @p[@from, @end)? Masks what it can; see feed. */
+static int rel_resolve(struct mask_stream *s, size_t end, mask_emit_fn emit, void *ctx,
+		       size_t *ret_from, bool *ret_held)
+{
+	size_t c = s->ctx - s->rel;
+	struct hit h = { 0 };
+	int r;
+
+	*ret_from = s->ctx;
+	*ret_held = false;
+	switch (probe(s, s->buf, c, end, true, &h)) {
+	case PROBE_PARTIAL:
+		*ret_held = true; /* still arriving: all held, the context kept */
+		return 0;
+	case PROBE_MATCH:
+		if (h.end > s->ctx) {
+			/*
+			 * The match began in bytes already out: what is left of
+			 * its shown prefix, then "***" for the rest.
+			 */
+			size_t shown = s->rel, keep = 0;
+			if (h.show_prefix > shown && h.show_prefix < h.end - h.start)
+				keep = h.show_prefix - shown;
+			if (keep > h.end - s->ctx)
+				keep = h.end - s->ctx;
+			if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, keep)) < 0 ||
+			    (r = emit(ctx, (const uint8_t *)MASK_STARS, sizeof(MASK_STARS) - 1)) <
+				    0)
+				return r;
+			s->counts[h.pattern]++;
+			*ret_from = h.end;
+		}
+		break;
+	case PROBE_NONE:
+	default:
+		break;
+	}
+	s->rel = 0;
+	return 0;
+}
+
 int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mask_emit_fn emit,
 		     void *ctx)
 {
 	size_t stop;
 	int r;
 
+	/*
+	 * The rest of a token whose beginning the timer let out masked: gone
+	 * too, up to the first byte that cannot belong to it (a space, a
+	 * newline, a quote).
+	 */
+	while (s->cont && len && token_byte(*data)) {
+		data++;
+		len--;
+		s->cont--;
+	}
+	if (len)
+		s->cont = 0;
 	while (len) {
-		if (!s->held && !s->set->lookbehind) {
+		if (!s->held && !s->set->lookbehind && !s->rel) {
 			/* Nothing waits and no context is needed: scan the bytes where they are. */
 			if ((r = process(s, data, 0, len, emit, ctx, &stop)) < 0)
 				return stream_fail(s, r);
@@ -1006,11 +1096,22 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 			n = MASK_PIECE;
 		if (n > len)
 			n = len;
-		size_t end = s->ctx + s->held + n;
+		size_t end = s->ctx + s->held + n, from = s->ctx;
 		memcpy(s->buf + end - n, data, n);
 		data += n;
 		len -= n;
-		if ((r = process(s, s->buf, s->ctx, end, emit, ctx, &stop)) < 0)
+		if (s->rel && end - s->ctx > MASK_HOLD_MAX / 2)
+			s->rel = 0; /* never that long: the hold stays bounded */
+		if (s->rel) {
+			bool held;
+			if ((r = rel_resolve(s, end, emit, ctx, &from, &held)) < 0)
+				return stream_fail(s, r);
+			if (held) {
+				keep_held(s, s->ctx, end);
+				continue;
+			}
+		}
+		if ((r = process(s, s->buf, from, end, emit, ctx, &stop)) < 0)
 			return stream_fail(s, r);
 		keep_held(s, stop, end);
 	}
@@ -1026,6 +1127,141 @@ int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 		return 0;
 	if ((r = scan(s, s->buf, s->ctx, end, end, false, emit, ctx, &stop)) < 0)
 		return stream_fail(s, r);
+	keep_held(s, end, end);
+	return 0;
+}
+
+/*
+ * Which pattern (or the literals) a partial match at @c of @p[..@end) is,
+ * with its show_prefix, in *@h. Asked only when the timer releases held
+ * bytes: each alternative alone, in priority order.
+ */
+static bool partial_owner(struct mask_stream *s, const uint8_t *p, size_t c, size_t end,
+			  struct hit *h)
+{
+	const struct mask_set *set = s->set;
+	size_t lend;
+	for (size_t k = 0; k < set->nalts; k++) {
+		if (!set->alts[k].alone)
+			continue;
+		int rc = pcre2_match(set->alts[k].alone, p, end, c,
+				     PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, s->md1, s->mctx);
+		if (rc == PCRE2_ERROR_PARTIAL) {
+			*h = (struct hit){ c, end, set->alts[k].pattern, set->alts[k].show_prefix };
+			return true;
+		}
+	}
+	if (set->nlits && probe_literals(set, p, c, end, true, &lend) == PROBE_PARTIAL) {
+		*h = (struct hit){ c, end, set->lit_pattern, 0 };
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Does @p[@a, @b), the part of a partial match after its shown prefix,
+ * look like key material rather than a word? One token of at least
+ * MASK_RANDOM_MIN bytes with a digit and a letter, both cases, or eight
+ * digits: "sk-based" (a word streamed slowly, "task-based") and
+ * "-----BEGIN RSA" (a header named in text) do not; "sk-ant-api03",
+ * "AKIAIOSF", "eyJhbGci", "xoxb-23456789" do.
+ */
+static bool looks_random(const uint8_t *p, size_t a, size_t b)
+{
+	bool upper = false, lower = false;
+	size_t digits = 0;
+	if (b < a + MASK_RANDOM_MIN)
+		return false;
+	for (size_t i = a; i < b; i++) {
+		/* One token: a partial running over a space is text ("-----BEGIN RSA …"). */
+		if (!token_byte(p[i]))
+			return false;
+		digits += p[i] >= '0' && p[i] <= '9';
+		upper |= p[i] >= 'A' && p[i] <= 'Z';
+		lower |= p[i] >= 'a' && p[i] <= 'z';
+	}
+	return (digits && (upper || lower)) || (upper && lower) || digits >= 8;
+}
+
+/* Bytes of @p[@a, @b) that a line of one token can hold: no newline, no control byte. */
+static bool one_line(const uint8_t *p, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A partial @h at @c..@end worth masking: a denied file's value, or key material after the prefix. */
+static bool distinctive(const struct mask_stream *s, const struct hit *h, size_t c, size_t end)
+{
+	if (h->pattern == s->set->lit_pattern && s->set->nlits)
+		return true;
+	return looks_random(s->buf, c + h->show_prefix < end ? c + h->show_prefix : end, end);
+}
+
+int mask_stream_release(struct mask_stream *s, mask_emit_fn emit, void *ctx)
+{
+	size_t end = s->ctx + s->held, stop, from = s->ctx;
+	struct hit h = { 0 };
+	int r;
+
+	if (!s->held)
+		return 0;
+	if (s->rel) {
+		/* A partial let out before goes on into the held bytes? Then they are its. */
+		size_t c = s->ctx - s->rel;
+		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, s->ctx, end)) {
+			if (end - c >= MASK_PARTIAL_MIN && distinctive(s, &h, c, end)) {
+				size_t keep = h.show_prefix > s->rel ? h.show_prefix - s->rel : 0;
+				if (keep >= end - s->ctx)
+					keep = 0;
+				if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, keep)) < 0 ||
+				    (r = emit(ctx, (const uint8_t *)MASK_STARS,
+					      sizeof(MASK_STARS) - 1)) < 0)
+					return stream_fail(s, r);
+				s->counts[h.pattern]++;
+				s->rel = 0;
+				s->cont = MASK_CONT_MAX;
+			} else {
+				if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, end - s->ctx)) < 0)
+					return stream_fail(s, r);
+				s->rel = end - c <= MASK_REL_MAX ? end - c : 0;
+			}
+			keep_held(s, end, end);
+			return 0;
+		}
+		s->rel = 0;
+	}
+	/* Complete matches masked, everything out up to the first partial one. */
+	s->partial_at = end;
+	if ((r = scan(s, s->buf, from, end, end, true, emit, ctx, &stop)) < 0)
+		return stream_fail(s, r);
+	if (stop < end) {
+		size_t c = s->partial_at < end ? s->partial_at : stop;
+		if ((r = emit_bytes(emit, ctx, s->buf + stop, c - stop)) < 0)
+			return stream_fail(s, r);
+		/*
+		 * The delay is up. A partial on one line, long enough to be more
+		 * than a word that happens to begin like a key, is masked now
+		 * and the bytes that continue it later too: held longer, a
+		 * screen would freeze; let out, the secret would be. A shorter
+		 * one goes out and stays where a match can still begin.
+		 */
+		if (partial_owner(s, s->buf, c, end, &h) && end - c >= MASK_PARTIAL_MIN &&
+		    one_line(s->buf, c, end) && distinctive(s, &h, c, end)) {
+			h.start = c;
+			h.end = end;
+			if ((r = emit_mask(emit, ctx, s->buf + c, &h)) < 0)
+				return stream_fail(s, r);
+			s->counts[h.pattern]++;
+			s->cont = MASK_CONT_MAX;
+		} else {
+			if ((r = emit_bytes(emit, ctx, s->buf + c, end - c)) < 0)
+				return stream_fail(s, r);
+			s->rel = end - c <= MASK_REL_MAX && one_line(s->buf, c, end) ? end - c : 0;
+		}
+	}
 	keep_held(s, end, end);
 	return 0;
 }

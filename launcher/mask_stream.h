@@ -82,6 +82,20 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx);
 
 /**
+ * mask_stream_release() - the delay ran out: emit everything held, now.
+ * Complete matches are masked; a partial match on one line of at least
+ * MASK_PARTIAL_MIN bytes is masked as its pattern's prefix and "***", and
+ * the bytes that continue it in later writes (token bytes, up to
+ * MASK_CONT_MAX) are dropped as part of it; a shorter partial goes out as
+ * it is, and a match that begins in it and goes on into later writes is
+ * still masked from there on ("sk-a" out, then "nt-api03-…": "sk-a***").
+ * So a secret that arrives slower than the delay loses at most the bytes
+ * of its first MASK_PARTIAL_MIN that went out before it could be told from
+ * ordinary text. Returns 0 or the emitter's error.
+ */
+int mask_stream_release(struct mask_stream *s, mask_emit_fn emit, void *ctx);
+
+/**
  * mask_string() - @s masked in one pass, as a stream over @set fed @s
  * whole and flushed would emit it. Returns a malloc'd string, or NULL
  * (ENOMEM). For aigate's own text that carries what the sandbox chose

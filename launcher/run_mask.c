@@ -25,7 +25,6 @@ struct run_mask_out {
 	bool dest_ok;	      /* still writing (the reader may have gone) */
 	bool reader_gone;     /* EPIPE: the pipe from CMD is to be closed */
 	long long held_since; /* ms when output started waiting, 0: nothing waits */
-	long long held_last;  /* ms of the last write that kept it waiting */
 };
 
 struct run_mask {
@@ -144,26 +143,25 @@ static int dest_write(void *ctx, const uint8_t *data, size_t len)
 }
 
 /*
- * The delay runs from the last write that left output waiting: a secret
- * written a few bytes at a time (an LLM streaming tokens) stays held while
- * its parts keep coming within delay_ms of each other. Capped at ten
- * delays from the start of the hold, so output never waits for long.
+ * The delay runs from the first byte held: output never waits longer
+ * than delay_ms, so a full-screen program's frame always arrives. A
+ * secret written slower than that is still masked: the release masks a
+ * partial long enough to tell, and what continues it
+ * (mask_stream_release()).
  */
 static void note_hold(struct run_mask_out *o)
 {
 	if (mask_stream_held(o->ms) == 0) {
-		o->held_since = o->held_last = 0;
+		o->held_since = 0;
 		return;
 	}
-	o->held_last = now_ms();
 	if (!o->held_since)
-		o->held_since = o->held_last;
+		o->held_since = now_ms();
 }
 
 static long long due(const struct run_mask *m, const struct run_mask_out *o)
 {
-	long long a = o->held_last + m->delay_ms, b = o->held_since + 10LL * m->delay_ms;
-	return a < b ? a : b;
+	return o->held_since + m->delay_ms;
 }
 
 /* Read once from pipe @i; false at EOF or error (the pipe is then closed, its stream flushed). */
@@ -230,10 +228,10 @@ void run_mask_expire(struct run_mask *m, run_mask_sink sink, void *ctx)
 			continue;
 		/* The delay is up: a screen waiting for its next frame must get this one. */
 		if (i == OUT_PTY)
-			mask_stream_flush(o->ms, sink, ctx);
+			mask_stream_release(o->ms, sink, ctx);
 		else
-			mask_stream_flush(o->ms, dest_write, o);
-		o->held_since = o->held_last = 0;
+			mask_stream_release(o->ms, dest_write, o);
+		o->held_since = 0;
 	}
 }
 

@@ -841,6 +841,30 @@ for i in range(len(s)):
 	assert_no_leak
 }
 
+# Output never waits longer than delay_ms, so a secret written slower than
+# that (four bytes every 40 ms against the default 30) cannot wait whole:
+# its first bytes go out before they can be told from a word, and it is
+# masked from its first random-looking bytes on (docs/masking.md). Nothing
+# past "sk-ant-api0" reaches the screen; the text after it passes.
+test_mask_slower_than_delay() {
+	mask_setup
+	ag run --audit-log "$AUDIT" -- python3 -c '
+import os, sys, time
+s = sys.argv[1].encode()
+for i in range(0, len(s), 4):
+    os.write(1, s[i:i + 4])
+    time.sleep(0.04)
+os.write(1, b" done\n")' "$ANTHROPIC"
+	assert_status 0
+	assert_stdout_contains "*** done"
+	grep -aq '^sk-ant-' "$OUT" || fail "the key's shown prefix should come first"
+	local i
+	for ((i = 11; i + 8 <= ${#ANTHROPIC}; i++)); do
+		grep -aqF -- "${ANTHROPIC:i:8}" "$OUT" && fail "bytes $i… of the key reached the screen: ${ANTHROPIC:i:8}"
+	done
+	assert_mask_records "$AUDIT" "anthropic stdout 1"
+}
+
 # The --ci summary lists denied programs by name, which the sandbox chooses:
 # a copy of cat named after a token is shown masked, on stderr and in
 # $GITHUB_STEP_SUMMARY.

@@ -866,3 +866,149 @@ Test(mask_stream, one_set_many_streams)
 	free(ob.buf);
 	mask_set_free(set);
 }
+
+/* ---- the delay running out (mask_stream_release()) ---- */
+
+/*
+ * Feed @in in pieces of @piece bytes, releasing after every @every pieces
+ * (the delay running out between writes of a slow stream), then flush.
+ */
+static void run_released(const struct mask_set *set, const char *in, size_t piece, size_t every,
+			 struct out *o, struct mask_stream **ret)
+{
+	struct mask_stream *s = mask_stream_new(set);
+	size_t len = strlen(in), n = 0;
+	cr_assert_not_null(s);
+	for (size_t at = 0; at < len; at += piece) {
+		size_t k = len - at < piece ? len - at : piece;
+		cr_assert_eq(mask_stream_feed(s, (const uint8_t *)in + at, k, collect, o), 0);
+		if (++n % every == 0)
+			cr_assert_eq(mask_stream_release(s, collect, o), 0);
+		cr_assert_eq(mask_stream_held(s) && n % every == 0, false,
+			     "released: nothing held");
+	}
+	cr_assert_eq(mask_stream_flush(s, collect, o), 0);
+	if (ret)
+		*ret = s;
+	else
+		mask_stream_free(s);
+}
+
+/* Do @window consecutive bytes of @secret after its first @skip appear in @o? */
+static bool tail_leaked(const struct out *o, const char *secret, size_t skip, size_t window)
+{
+	size_t len = strlen(secret);
+	for (size_t i = skip; i + window <= len; i++)
+		if (memmem(o->buf, o->len, secret + i, window))
+			return true;
+	return false;
+}
+
+/*
+ * A secret written slower than the delay: every single-line preset, one
+ * byte per write, released after every 1 to 9 writes. Nothing of it gets
+ * out past its shown prefix and the few bytes after it that cannot yet be
+ * told from a word (at most 8 here), it is counted once, and the text
+ * after it passes.
+ */
+Test(mask_stream, slow_secret_released_masked, .timeout = 60)
+{
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct out o = { 0 };
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		const struct secret_case *c = &secrets[i];
+		if (strchr(c->secret, '\n'))
+			continue; /* private key blocks: documented, released as they are */
+		for (size_t every = 1; every <= 9; every++) {
+			char *in = wrap("key: ", c->secret, " and more\n");
+			struct mask_stream *s;
+			out_reset(&o);
+			run_released(set, in, 1, every, &o, &s);
+			size_t shown = strstr(c->masked, "***") - c->masked;
+			cr_expect_not(tail_leaked(&o, c->secret, shown + 8, 8),
+				      "%s released every %zu bytes leaked: '%.*s'", c->secret,
+				      every, (int)o.len, (const char *)o.buf);
+			cr_expect(o.len >= 10 && memcmp(o.buf + o.len - 10, " and more\n", 10) == 0,
+				  "%s every %zu: the text after it passes: '%.*s'", c->secret,
+				  every, (int)o.len, (const char *)o.buf);
+			cr_expect_eq(count_named(set, s, c->preset), 1,
+				     "%s every %zu: counted once", c->secret, every);
+			mask_stream_free(s);
+			free(in);
+		}
+	}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* The exact bytes: a short partial goes out, the match that grows from it is masked from there. */
+Test(mask_stream, released_prefix_then_rest)
+{
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct mask_stream *s = mask_stream_new(set);
+	struct out o = { 0 };
+	const char *rest = "nt-api03-Zq7XbT2mLr9VwK4pNc8YhD3 done\n";
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"key sk-a", 8, collect, &o), 0);
+	cr_assert_eq(mask_stream_release(s, collect, &o), 0);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)rest, strlen(rest), collect, &o), 0);
+	cr_assert_eq(mask_stream_flush(s, collect, &o), 0);
+	expect_out(&o, "key sk-ant-*** done\n", "sk-a released, the rest in one write");
+	cr_expect_eq(count_named(set, s, "anthropic"), 1);
+	mask_stream_free(s);
+	/* Long enough at the release: masked then, and its continuation dropped. */
+	s = mask_stream_new(set);
+	out_reset(&o);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"key sk-ant-api03-Zq", 19, collect, &o),
+		     0);
+	cr_assert_eq(mask_stream_release(s, collect, &o), 0);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"7XbT2mLr9V", 10, collect, &o), 0);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"wK4pNc8Y rest\n", 14, collect, &o), 0);
+	cr_assert_eq(mask_stream_flush(s, collect, &o), 0);
+	expect_out(&o, "key sk-ant-*** rest\n", "masked at the release, the rest dropped");
+	cr_expect_eq(count_named(set, s, "anthropic"), 1);
+	mask_stream_free(s);
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/*
+ * What only begins like a secret passes unchanged through releases: words
+ * ("task-based"), a key header mentioned in text, a prompt ending in "sk-".
+ */
+Test(mask_stream, release_passes_lookalikes)
+{
+	static const char *const texts[] = {
+		"a task-based approach, a disk-backed cache\n",
+		"-----BEGIN RSA PRIVATE KEY----- is the first line of a PEM file\nmore text\n",
+		"Paste the key that starts with sk- got yes\n",
+		"AKIA is how AWS access keys begin\n",
+	};
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct out o = { 0 };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		for (size_t piece = 1; piece <= 7; piece += 3)
+			for (size_t every = 1; every <= 5; every += 2) {
+				out_reset(&o);
+				run_released(set, texts[i], piece, every, &o, NULL);
+				expect_out(&o, texts[i], texts[i]);
+			}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* A denied file's value written slower than the delay: masked all the same. */
+Test(mask_stream, slow_literal_released_masked)
+{
+	static const char *const lits[] = { "correct-horse-battery-staple" };
+	struct mask_set *set = build("mask_stdout:\n  presets: [aws_key]\n", lits, 1);
+	struct out o = { 0 };
+	for (size_t every = 1; every <= 9; every++) {
+		out_reset(&o);
+		run_released(set, "pw=correct-horse-battery-staple ok\n", 1, every, &o, NULL);
+		cr_expect_not(tail_leaked(&o, lits[0], 8, 6), "every %zu: '%.*s'", every,
+			      (int)o.len, (const char *)o.buf);
+		cr_expect(o.len >= 4 && memcmp(o.buf + o.len - 4, " ok\n", 4) == 0);
+	}
+	free(o.buf);
+	mask_set_free(set);
+}
