@@ -120,11 +120,20 @@ struct mask_stream {
 	/*
 	 * After a timer release (mask_stream_release()): @rel, the last bytes
 	 * of the context are a short partial match let out as they were, where
-	 * a match may still start; @cont, the bytes that continue a partial
-	 * masked at release are masked too (up to MASK_CONT_MAX of them).
+	 * a match may still start; @cont, the bytes that continue a secret
+	 * masked at release (as far as its pattern or value still takes them,
+	 * up to MASK_CONT_MAX) are dropped with it.
 	 */
-	size_t rel, cont;
+	size_t rel;
+	struct {
+		bool on;
+		const struct mask_alt *alt;	/* the pattern it goes on by, or NULL: */
+		const struct mask_literal *lit; /* the denied value it goes on by */
+		size_t len;			/* bytes of it so far (in buf; lit: matched) */
+		uint8_t buf[MASK_CONT_MAX];
+	} cont;
 	size_t partial_at; /* where scan() last found a partial match */
+	uint64_t hold_id;  /* a new number for each new hold (run_mask.c times it) */
 	uint64_t counts[];
 };
 
@@ -1004,6 +1013,9 @@ static void keep_held(struct mask_stream *s, size_t stop, size_t end)
 {
 	size_t want = s->set->lookbehind > s->rel ? s->set->lookbehind : s->rel;
 	size_t ctx = want < stop ? want : stop;
+	/* A hold that starts at other bytes than before is a new one: its delay starts now. */
+	if (end > stop && (!s->held || stop != s->ctx))
+		s->hold_id++;
 	memmove(s->buf, s->buf + stop - ctx, ctx + end - stop);
 	s->ctx = ctx;
 	s->held = end - stop;
@@ -1012,18 +1024,105 @@ static void keep_held(struct mask_stream *s, size_t stop, size_t end)
 /* The emitter failed: what was not out yet is dropped; the stream starts afresh. */
 static int stream_fail(struct mask_stream *s, int r)
 {
-	s->ctx = s->held = 0;
+	s->ctx = s->held = s->rel = 0;
+	s->cont.on = false;
 	return r;
 }
 
-/* A byte a token (key, JWT, base64) can go on with after its partial was masked. */
+/* A byte of a token (key, JWT, base64): what a partial masked at release must be made of. */
 static bool token_byte(uint8_t b)
 {
 	return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
 	       b == '-' || b == '_' || b == '.' || b == '~' || b == '+' || b == '/' || b == '=';
 }
 
-/* A partial released by the timer goes on into @p[@from, @end)? Masks what it can; see feed. */
+/*
+ * A secret masked at a release may go on in later writes: remember what
+ * of it came (@p[@c, @end)) and by what it goes on, the pattern @h names
+ * or, for a denied value, its exact bytes.
+ */
+static void cont_start(struct mask_stream *s, const struct hit *h, const uint8_t *p, size_t c,
+		       size_t end)
+{
+	const struct mask_set *set = s->set;
+	s->cont.on = false;
+	s->cont.alt = NULL;
+	s->cont.lit = NULL;
+	if (end - c > MASK_CONT_MAX)
+		return;
+	if (h->pattern == set->lit_pattern && set->nlits) {
+		for (size_t k = 0; k < set->nlits; k++)
+			if (set->lits[k].len > end - c &&
+			    memcmp(set->lits[k].bytes, p + c, end - c) == 0) {
+				s->cont.lit = &set->lits[k];
+				break;
+			}
+	} else {
+		for (size_t k = 0; k < set->nalts; k++)
+			if (set->alts[k].pattern == h->pattern && set->alts[k].alone)
+				s->cont.alt = &set->alts[k];
+	}
+	if (!s->cont.alt && !s->cont.lit)
+		return;
+	memcpy(s->cont.buf, p + c, end - c);
+	s->cont.len = end - c;
+	s->cont.on = true;
+}
+
+/* How many of @data's first @len bytes still belong to the secret masked at release (dropped). */
+static size_t cont_take(struct mask_stream *s, const uint8_t *data, size_t len)
+{
+	size_t n = 0;
+	if (s->cont.lit) {
+		const struct mask_literal *l = s->cont.lit;
+		while (n < len && s->cont.len < l->len && data[n] == l->bytes[s->cont.len])
+			n++, s->cont.len++;
+		if (n < len || s->cont.len == l->len)
+			s->cont.on = false;
+		return n;
+	}
+	size_t take = len < MASK_CONT_MAX - s->cont.len ? len : MASK_CONT_MAX - s->cont.len;
+	memcpy(s->cont.buf + s->cont.len, data, take);
+	int rc = pcre2_match(s->cont.alt->alone, s->cont.buf, s->cont.len + take, 0,
+			     PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, s->md1, s->mctx);
+	if (rc == PCRE2_ERROR_PARTIAL) {
+		n = take; /* all of it may still be the secret */
+		s->cont.len += take;
+		if (take < len)
+			s->cont.on = false; /* MASK_CONT_MAX: the rest is not followed */
+		return n;
+	}
+	s->cont.on = false;
+	if (rc > 0) {
+		PCRE2_SIZE e = pcre2_get_ovector_pointer(s->md1)[1];
+		if (e > s->cont.len)
+			n = e - s->cont.len < take ? e - s->cont.len : take;
+	}
+	return n;
+}
+
+/*
+ * The mask of a match @h that began at @c in bytes already out (the last
+ * s->rel of the context) and runs to @h->end: what is left of its shown
+ * prefix, then "***".
+ */
+static int emit_tail_mask(struct mask_stream *s, mask_emit_fn emit, void *ctx, const struct hit *h,
+			  size_t c)
+{
+	size_t shown = s->ctx - c, keep = 0;
+	int r;
+	if (h->show_prefix > shown && h->show_prefix < h->end - c)
+		keep = h->show_prefix - shown;
+	if (keep > h->end - s->ctx)
+		keep = h->end - s->ctx;
+	if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, keep)) < 0 ||
+	    (r = emit(ctx, (const uint8_t *)MASK_STARS, sizeof(MASK_STARS) - 1)) < 0)
+		return r;
+	s->counts[h->pattern]++;
+	return 0;
+}
+
+/* A partial let out by a release goes on into the bytes fed since: see mask_stream_feed(). */
 static int rel_resolve(struct mask_stream *s, size_t end, mask_emit_fn emit, void *ctx,
 		       size_t *ret_from, bool *ret_held)
 {
@@ -1039,20 +1138,8 @@ static int rel_resolve(struct mask_stream *s, size_t end, mask_emit_fn emit, voi
 		return 0;
 	case PROBE_MATCH:
 		if (h.end > s->ctx) {
-			/*
-			 * The match began in bytes already out: what is left of
-			 * its shown prefix, then "***" for the rest.
-			 */
-			size_t shown = s->rel, keep = 0;
-			if (h.show_prefix > shown && h.show_prefix < h.end - h.start)
-				keep = h.show_prefix - shown;
-			if (keep > h.end - s->ctx)
-				keep = h.end - s->ctx;
-			if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, keep)) < 0 ||
-			    (r = emit(ctx, (const uint8_t *)MASK_STARS, sizeof(MASK_STARS) - 1)) <
-				    0)
+			if ((r = emit_tail_mask(s, emit, ctx, &h, c)) < 0)
 				return r;
-			s->counts[h.pattern]++;
 			*ret_from = h.end;
 		}
 		break;
@@ -1070,18 +1157,12 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 	size_t stop;
 	int r;
 
-	/*
-	 * The rest of a token whose beginning the timer let out masked: gone
-	 * too, up to the first byte that cannot belong to it (a space, a
-	 * newline, a quote).
-	 */
-	while (s->cont && len && token_byte(*data)) {
-		data++;
-		len--;
-		s->cont--;
+	/* The rest of a secret whose beginning a release masked: dropped with it. */
+	if (s->cont.on && len) {
+		size_t n = cont_take(s, data, len);
+		data += n;
+		len -= n;
 	}
-	if (len)
-		s->cont = 0;
 	while (len) {
 		if (!s->held && !s->set->lookbehind && !s->rel) {
 			/* Nothing waits and no context is needed: scan the bytes where they are. */
@@ -1089,6 +1170,8 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 				return stream_fail(s, r);
 			memcpy(s->buf, data + stop, len - stop);
 			s->held = len - stop;
+			if (s->held)
+				s->hold_id++;
 			return 0;
 		}
 		size_t n = s->held > MASK_PIECE_MIN ? s->held : MASK_PIECE_MIN;
@@ -1118,23 +1201,10 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 	return 0;
 }
 
-int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx)
-{
-	size_t end = s->ctx + s->held, stop;
-	int r;
-
-	if (!s->held)
-		return 0;
-	if ((r = scan(s, s->buf, s->ctx, end, end, false, emit, ctx, &stop)) < 0)
-		return stream_fail(s, r);
-	keep_held(s, end, end);
-	return 0;
-}
-
 /*
  * Which pattern (or the literals) a partial match at @c of @p[..@end) is,
- * with its show_prefix, in *@h. Asked only when the timer releases held
- * bytes: each alternative alone, in priority order.
+ * with its show_prefix, in *@h. Asked only when held bytes are released:
+ * each alternative alone, in priority order.
  */
 static bool partial_owner(struct mask_stream *s, const uint8_t *p, size_t c, size_t end,
 			  struct hit *h)
@@ -1158,32 +1228,7 @@ static bool partial_owner(struct mask_stream *s, const uint8_t *p, size_t c, siz
 	return false;
 }
 
-/*
- * Does @p[@a, @b), the part of a partial match after its shown prefix,
- * look like key material rather than a word? One token of at least
- * MASK_RANDOM_MIN bytes with a digit and a letter, both cases, or eight
- * digits: "sk-based" (a word streamed slowly, "task-based") and
- * "-----BEGIN RSA" (a header named in text) do not; "sk-ant-api03",
- * "AKIAIOSF", "eyJhbGci", "xoxb-23456789" do.
- */
-static bool looks_random(const uint8_t *p, size_t a, size_t b)
-{
-	bool upper = false, lower = false;
-	size_t digits = 0;
-	if (b < a + MASK_RANDOM_MIN)
-		return false;
-	for (size_t i = a; i < b; i++) {
-		/* One token: a partial running over a space is text ("-----BEGIN RSA …"). */
-		if (!token_byte(p[i]))
-			return false;
-		digits += p[i] >= '0' && p[i] <= '9';
-		upper |= p[i] >= 'A' && p[i] <= 'Z';
-		lower |= p[i] >= 'a' && p[i] <= 'z';
-	}
-	return (digits && (upper || lower)) || (upper && lower) || digits >= 8;
-}
-
-/* Bytes of @p[@a, @b) that a line of one token can hold: no newline, no control byte. */
+/* Bytes of @p[@a, @b) on one line: no newline, no control byte. */
 static bool one_line(const uint8_t *p, size_t a, size_t b)
 {
 	for (size_t i = a; i < b; i++)
@@ -1192,78 +1237,177 @@ static bool one_line(const uint8_t *p, size_t a, size_t b)
 	return true;
 }
 
-/* A partial @h at @c..@end worth masking: a denied file's value, or key material after the prefix. */
+/*
+ * Does @p[@a, @b), a partial match after its shown prefix, look like key
+ * material rather than a word? It must be one token. After a prefix that
+ * is common in words (up to three bytes: "sk-" in "task-42-fix", custom
+ * patterns), at least 8 bytes mixing digits and both cases; after a
+ * distinctive one ("sk-ant-", "AKIA", "ghp_", "xoxb-"), at least 5 bytes
+ * with two of digits, capitals and small letters, or 8 digits, or 10
+ * capitals. "sk-based", "sk-42-fix-l", "-----BEGIN RSA" (a header named
+ * in text) do not; "sk-ant-api03", "AKIAIOSF", "xoxb-23456789" do.
+ */
+static bool looks_random(const uint8_t *p, size_t a, size_t b, bool common_prefix)
+{
+	size_t digits = 0, upper = 0, lower = 0;
+	for (size_t i = a; i < b; i++) {
+		if (!token_byte(p[i]))
+			return false;
+		digits += p[i] >= '0' && p[i] <= '9';
+		upper += p[i] >= 'A' && p[i] <= 'Z';
+		lower += p[i] >= 'a' && p[i] <= 'z';
+	}
+	if (common_prefix)
+		return b >= a + 8 && digits && upper && lower;
+	return b >= a + MASK_RANDOM_MIN &&
+	       ((!!digits + !!upper + !!lower) >= 2 || digits >= 8 || upper >= 10);
+}
+
+/* A partial @h at @c..@end worth masking when released: see looks_random(). */
 static bool distinctive(const struct mask_stream *s, const struct hit *h, size_t c, size_t end)
 {
-	if (h->pattern == s->set->lit_pattern && s->set->nlits)
-		return true;
-	return looks_random(s->buf, c + h->show_prefix < end ? c + h->show_prefix : end, end);
+	const uint8_t *p = s->buf;
+	if (end - c < MASK_PARTIAL_MIN)
+		return false;
+	if (h->pattern == s->set->lit_pattern && s->set->nlits) {
+		/*
+		 * A denied value's first bytes: 8 with letters and digits, or 12
+		 * ("https://" alone, the start of many values and of ordinary
+		 * URLs, is not enough).
+		 */
+		bool letter = false, digit = false;
+		for (size_t i = c; i < end; i++) {
+			letter |= (p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z';
+			digit |= p[i] >= '0' && p[i] <= '9';
+		}
+		return (letter && digit) || end - c >= 12;
+	}
+	size_t a = c + h->show_prefix < end ? c + h->show_prefix : end;
+	return looks_random(p, a, end, h->show_prefix < 4);
+}
+
+/*
+ * Emit @s->buf[@from, @end) now, no partial left: complete matches masked
+ * (those running to @end are followed into later writes), a partial at its
+ * end masked when it already looks like a secret (distinctive()), else let
+ * out as it is and, when short, kept where a match may still begin.
+ */
+static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emit_fn emit,
+			void *ctx)
+{
+	struct hit h = { 0 };
+	size_t stop;
+	int r;
+
+	s->partial_at = end;
+	if ((r = scan(s, s->buf, from, end, end, true, emit, ctx, &stop)) < 0)
+		return r;
+	if (stop >= end)
+		return 0;
+	size_t c = s->partial_at < end ? s->partial_at : stop;
+	if ((r = emit_bytes(emit, ctx, s->buf + stop, c - stop)) < 0)
+		return r;
+	/* Complete already (it could only go on): masked, and followed. */
+	if (probe(s, s->buf, c, end, false, &h) == PROBE_MATCH) {
+		if ((r = emit_mask(emit, ctx, s->buf + c, &h)) < 0)
+			return r;
+		s->counts[h.pattern]++;
+		if (h.end == end) {
+			cont_start(s, &h, s->buf, c, end);
+			return 0;
+		}
+		return release_from(s, h.end, end, emit, ctx);
+	}
+	if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
+	    distinctive(s, &h, c, end)) {
+		if ((r = emit_mask(emit, ctx, s->buf + c, &h)) < 0)
+			return r;
+		s->counts[h.pattern]++;
+		cont_start(s, &h, s->buf, c, end);
+		return 0;
+	}
+	/* Let out as it is, complete matches after it still masked. */
+	uint64_t before = 0;
+	for (size_t i = 0; i < s->set->npatterns; i++)
+		before += s->counts[i];
+	if ((r = scan(s, s->buf, c, end, end, false, emit, ctx, &stop)) < 0)
+		return r;
+	uint64_t after = 0;
+	for (size_t i = 0; i < s->set->npatterns; i++)
+		after += s->counts[i];
+	if (after == before && end - c <= MASK_REL_MAX && one_line(s->buf, c, end) &&
+	    partial_owner(s, s->buf, c, end, &h))
+		s->rel = end - c;
+	return 0;
+}
+
+/* The release and the final flush: everything held goes out now. */
+static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
+{
+	size_t end = s->ctx + s->held, from = s->ctx;
+	struct hit h = { 0 };
+	int r;
+
+	/* Nothing held: a secret being dropped (s->cont) goes on being dropped. */
+	if (!s->held)
+		return 0;
+	if (s->rel) {
+		/* A partial let out before goes on into the held bytes? */
+		size_t c = s->ctx - s->rel;
+		s->rel = 0;
+		if (probe(s, s->buf, c, end, false, &h) == PROBE_MATCH && h.end > s->ctx) {
+			if ((r = emit_tail_mask(s, emit, ctx, &h, c)) < 0)
+				return r;
+			if (h.end == end)
+				cont_start(s, &h, s->buf, c, end);
+			else if ((r = release_from(s, h.end, end, emit, ctx)) < 0)
+				return r;
+			keep_held(s, end, end);
+			return 0;
+		}
+		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
+		    distinctive(s, &h, c, end)) {
+			h.end = end;
+			if ((r = emit_tail_mask(s, emit, ctx, &h, c)) < 0)
+				return r;
+			cont_start(s, &h, s->buf, c, end);
+			keep_held(s, end, end);
+			return 0;
+		}
+		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
+		    end - c <= MASK_REL_MAX) {
+			/* Still only a beginning: out as it is, and still where a match may begin. */
+			if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, end - s->ctx)) < 0)
+				return r;
+			s->rel = end - c;
+			keep_held(s, end, end);
+			return 0;
+		}
+	}
+	if ((r = release_from(s, from, end, emit, ctx)) < 0)
+		return r;
+	keep_held(s, end, end);
+	return 0;
 }
 
 int mask_stream_release(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 {
-	size_t end = s->ctx + s->held, stop, from = s->ctx;
-	struct hit h = { 0 };
-	int r;
+	int r = release_held(s, emit, ctx);
+	return r < 0 ? stream_fail(s, r) : 0;
+}
 
-	if (!s->held)
-		return 0;
-	if (s->rel) {
-		/* A partial let out before goes on into the held bytes? Then they are its. */
-		size_t c = s->ctx - s->rel;
-		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, s->ctx, end)) {
-			if (end - c >= MASK_PARTIAL_MIN && distinctive(s, &h, c, end)) {
-				size_t keep = h.show_prefix > s->rel ? h.show_prefix - s->rel : 0;
-				if (keep >= end - s->ctx)
-					keep = 0;
-				if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, keep)) < 0 ||
-				    (r = emit(ctx, (const uint8_t *)MASK_STARS,
-					      sizeof(MASK_STARS) - 1)) < 0)
-					return stream_fail(s, r);
-				s->counts[h.pattern]++;
-				s->rel = 0;
-				s->cont = MASK_CONT_MAX;
-			} else {
-				if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, end - s->ctx)) < 0)
-					return stream_fail(s, r);
-				s->rel = end - c <= MASK_REL_MAX ? end - c : 0;
-			}
-			keep_held(s, end, end);
-			return 0;
-		}
-		s->rel = 0;
-	}
-	/* Complete matches masked, everything out up to the first partial one. */
-	s->partial_at = end;
-	if ((r = scan(s, s->buf, from, end, end, true, emit, ctx, &stop)) < 0)
-		return stream_fail(s, r);
-	if (stop < end) {
-		size_t c = s->partial_at < end ? s->partial_at : stop;
-		if ((r = emit_bytes(emit, ctx, s->buf + stop, c - stop)) < 0)
-			return stream_fail(s, r);
-		/*
-		 * The delay is up. A partial on one line, long enough to be more
-		 * than a word that happens to begin like a key, is masked now
-		 * and the bytes that continue it later too: held longer, a
-		 * screen would freeze; let out, the secret would be. A shorter
-		 * one goes out and stays where a match can still begin.
-		 */
-		if (partial_owner(s, s->buf, c, end, &h) && end - c >= MASK_PARTIAL_MIN &&
-		    one_line(s->buf, c, end) && distinctive(s, &h, c, end)) {
-			h.start = c;
-			h.end = end;
-			if ((r = emit_mask(emit, ctx, s->buf + c, &h)) < 0)
-				return stream_fail(s, r);
-			s->counts[h.pattern]++;
-			s->cont = MASK_CONT_MAX;
-		} else {
-			if ((r = emit_bytes(emit, ctx, s->buf + c, end - c)) < 0)
-				return stream_fail(s, r);
-			s->rel = end - c <= MASK_REL_MAX && one_line(s->buf, c, end) ? end - c : 0;
-		}
-	}
-	keep_held(s, end, end);
-	return 0;
+int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx)
+{
+	int r = release_held(s, emit, ctx);
+	/* The end: nothing more comes to continue a secret or begin one. */
+	s->rel = 0;
+	s->cont.on = false;
+	return r < 0 ? stream_fail(s, r) : 0;
+}
+
+uint64_t mask_stream_hold_id(const struct mask_stream *s)
+{
+	return s->hold_id;
 }
 
 struct grow {

@@ -74,26 +74,33 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 		     void *ctx);
 
 /**
- * mask_stream_flush() - emit everything held: complete matches among the
- * held bytes are masked, the rest goes out as it is. For the end of the
- * stream and for the caller's delay (a held partial secret is released:
- * documented). Returns 0 or the emitter's error.
+ * mask_stream_flush() - emit everything held, as mask_stream_release()
+ * does, at the end of the stream (nothing more will continue or begin a
+ * secret). Returns 0 or the emitter's error.
  */
 int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx);
 
 /**
  * mask_stream_release() - the delay ran out: emit everything held, now.
- * Complete matches are masked; a partial match on one line of at least
- * MASK_PARTIAL_MIN bytes is masked as its pattern's prefix and "***", and
- * the bytes that continue it in later writes (token bytes, up to
- * MASK_CONT_MAX) are dropped as part of it; a shorter partial goes out as
- * it is, and a match that begins in it and goes on into later writes is
- * still masked from there on ("sk-a" out, then "nt-api03-…": "sk-a***").
- * So a secret that arrives slower than the delay loses at most the bytes
- * of its first MASK_PARTIAL_MIN that went out before it could be told from
- * ordinary text. Returns 0 or the emitter's error.
+ * Complete matches are masked (one that could still go on too, and those
+ * after a partial that is let out); a partial that already looks like key
+ * material (one token on one line, MASK_PARTIAL_MIN bytes or more, random-
+ * looking after its shown prefix; a denied value's first 8 bytes with
+ * letters and digits, or 12) is masked as its prefix and "***"; what
+ * continues a secret masked here is dropped from later writes as far as
+ * its pattern, or the value's exact bytes, still take it (up to
+ * MASK_CONT_MAX). Anything else goes out as it is, and a short partial
+ * stays where a match may begin: "sk-a" out, then "nt-api03-…", gives
+ * "sk-ant-***". docs/masking.md has the rules and what they cost. Returns
+ * 0 or the emitter's error.
  */
 int mask_stream_release(struct mask_stream *s, mask_emit_fn emit, void *ctx);
+
+/**
+ * mask_stream_hold_id() - a number that changes whenever held bytes start
+ * a new hold (the old ones went out): the caller's delay runs from then.
+ */
+uint64_t mask_stream_hold_id(const struct mask_stream *s);
 
 /**
  * mask_string() - @s masked in one pass, as a stream over @set fed @s
@@ -144,7 +151,8 @@ uint64_t mask_stream_count(const struct mask_stream *s, size_t i);
  *    as far as it came) and the rest of that secret, when it comes, is not
  *    recognised. The same goes for a literal value longer than
  *    MASK_HOLD_MAX that arrives in more than one write;
- *  - mask_stream_flush() releases a partial secret as it is;
+ *  - mask_stream_flush() and mask_stream_release() mask a partial secret
+ *    only when it already looks like one (see mask_stream_release());
  *  - a position where pcre2 hits MASK_MATCH_LIMIT / MASK_DEPTH_LIMIT (a
  *    pathological custom pattern) is taken as no match: output is never
  *    stalled, and such a position is not masked;

@@ -25,6 +25,7 @@ struct run_mask_out {
 	bool dest_ok;	      /* still writing (the reader may have gone) */
 	bool reader_gone;     /* EPIPE: the pipe from CMD is to be closed */
 	long long held_since; /* ms when output started waiting, 0: nothing waits */
+	uint64_t hold_id;     /* which hold that was (mask_stream_hold_id()) */
 };
 
 struct run_mask {
@@ -155,8 +156,12 @@ static void note_hold(struct run_mask_out *o)
 		o->held_since = 0;
 		return;
 	}
-	if (!o->held_since)
+	/* A new hold (the bytes that started the last one went out): its own delay. */
+	uint64_t id = mask_stream_hold_id(o->ms);
+	if (!o->held_since || id != o->hold_id) {
 		o->held_since = now_ms();
+		o->hold_id = id;
+	}
 }
 
 static long long due(const struct run_mask *m, const struct run_mask_out *o)

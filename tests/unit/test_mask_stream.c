@@ -982,6 +982,10 @@ Test(mask_stream, release_passes_lookalikes)
 		"-----BEGIN RSA PRIVATE KEY----- is the first line of a PEM file\nmore text\n",
 		"Paste the key that starts with sk- got yes\n",
 		"AKIA is how AWS access keys begin\n",
+		/* Typed at a shell prompt, a key per write (words and branch names). */
+		"git checkout task-42-fix-login-page && ls\n",
+		"du -sh disk-usage-report2.txt ask-a11y-guidelines feature/risk-model-v3-tuning\n",
+		"pip install sk-learn2\n",
 	};
 	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
 	struct out o = { 0 };
@@ -1005,10 +1009,150 @@ Test(mask_stream, slow_literal_released_masked)
 	for (size_t every = 1; every <= 9; every++) {
 		out_reset(&o);
 		run_released(set, "pw=correct-horse-battery-staple ok\n", 1, every, &o, NULL);
-		cr_expect_not(tail_leaked(&o, lits[0], 8, 6), "every %zu: '%.*s'", every,
+		cr_expect_not(tail_leaked(&o, lits[0], 12, 6), "every %zu: '%.*s'", every,
 			      (int)o.len, (const char *)o.buf);
 		cr_expect(o.len >= 4 && memcmp(o.buf + o.len - 4, " ok\n", 4) == 0);
 	}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* One write, then the delay runs out: complete secrets after a partial that is not masked are. */
+Test(mask_stream, release_masks_complete_after_a_partial)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "-----BEGIN RSA PRIVATE KEY----- named in text; key "
+		  "sk-ant-api03-Zq7XbT2mLr9VwK4pNc8YhD3sFg6J done\n-----BEGIN",
+		  "-----BEGIN RSA PRIVATE KEY----- named in text; key sk-ant-*** "
+		  "done\n-----BEGIN" },
+		{ "-----BEGIN RSA PRIVATE KEY-----\nexport AWS=AKIAIOSFODNN7EXAMPLE\n",
+		  "-----BEGIN RSA PRIVATE KEY-----\nexport AWS=AKIA***\n" },
+	};
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct out o = { 0 };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mask_stream *s = mask_stream_new(set);
+		out_reset(&o);
+		cr_assert_eq(mask_stream_feed(s, (const uint8_t *)cases[i].in, strlen(cases[i].in),
+					      collect, &o),
+			     0);
+		cr_assert_eq(mask_stream_release(s, collect, &o), 0);
+		cr_assert_eq(mask_stream_flush(s, collect, &o), 0);
+		expect_out(&o, cases[i].want, cases[i].in);
+		mask_stream_free(s);
+	}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* The end of the stream after a release: a secret that grew from the bytes let out is masked. */
+Test(mask_stream, flush_after_release_masks_the_rest)
+{
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct mask_stream *s = mask_stream_new(set);
+	struct out o = { 0 };
+	const char *rest = "nt-api03-Zq7XbT2mLr9VwK4pNc8YhD3";
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"key: sk-a", 9, collect, &o), 0);
+	cr_assert_eq(mask_stream_release(s, collect, &o), 0);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)rest, strlen(rest), collect, &o), 0);
+	cr_assert_eq(mask_stream_flush(s, collect, &o), 0);
+	expect_out(&o, "key: sk-ant-***", "sk-a let out, the rest then the end");
+	mask_stream_free(s);
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/*
+ * Secrets that read like words when they begin are masked once their
+ * pattern matches (a byte per write, a release after each): a lower-case
+ * bearer token, a custom password= pattern; the rest of each is dropped as
+ * its own pattern goes on (past "!", which is no token byte).
+ */
+Test(mask_stream, slow_wordlike_secrets)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		/* Its first 7 token bytes are a word until the 8th makes it a match. */
+		{ "Bearer abcdefghijklmnopqrstuvwxyzabcdefgh rest\n", "Bearer abcdefg*** rest\n" },
+		{ "password=correcthorsebatterystaple rest\n", "password=*** rest\n" },
+		{ "password=Tr0ub4dor!and-the-rest-of-it rest\n", "password=*** rest\n" },
+	};
+	struct mask_set *set =
+		build(ALL_PRESETS "  patterns:\n    - name: pw\n      regex: 'password=\\S+'\n"
+				  "      show_prefix: 9\n",
+		      NULL, 0);
+	struct out o = { 0 };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out_reset(&o);
+		run_released(set, cases[i].in, 1, 1, &o, NULL);
+		expect_out(&o, cases[i].want, cases[i].in);
+	}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* A denied value with spaces, released in the middle: its known rest is dropped, byte for byte. */
+Test(mask_stream, slow_literal_with_spaces)
+{
+	static const char *const lits[] = { "my secret pass phrase" };
+	struct mask_set *set = build("mask_stdout:\n  presets: [aws_key]\n", lits, 1);
+	struct out o = { 0 };
+	for (size_t every = 1; every <= 6; every++) {
+		out_reset(&o);
+		run_released(set, "value: my secret pass phrase; done\n", 1, every, &o, NULL);
+		cr_expect_not(tail_leaked(&o, lits[0], 12, 5), "every %zu: '%.*s'", every,
+			      (int)o.len, (const char *)o.buf);
+		cr_expect(o.len >= 7 && memcmp(o.buf + o.len - 7, "; done\n", 7) == 0,
+			  "every %zu: '%.*s'", every, (int)o.len, (const char *)o.buf);
+	}
+	free(o.buf);
+	mask_set_free(set);
+}
+
+static int fail_emit(void *ctx, const uint8_t *data, size_t len)
+{
+	(void)ctx, (void)data, (void)len;
+	return -EIO;
+}
+
+/* An emitter that fails after a release leaves a stream that still works (no stale context). */
+Test(mask_stream, emitter_error_after_release)
+{
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct mask_stream *s = mask_stream_new(set);
+	struct out o = { 0 };
+	const char *rest = "nt-api03-Zq7XbT2mLr9VwK4pNc8YhD3 x\n";
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"key sk-a", 8, collect, &o), 0);
+	cr_assert_eq(mask_stream_release(s, collect, &o), 0);
+	cr_expect_eq(mask_stream_feed(s, (const uint8_t *)rest, strlen(rest), fail_emit, NULL),
+		     -EIO);
+	out_reset(&o);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"hello\n", 6, collect, &o), 0);
+	cr_assert_eq(mask_stream_flush(s, collect, &o), 0);
+	expect_out(&o, "hello\n", "after the error");
+	mask_stream_free(s);
+	free(o.buf);
+	mask_set_free(set);
+}
+
+/* A hold whose first bytes went out is a new hold: the caller's delay starts again. */
+Test(mask_stream, hold_id_changes_with_the_hold)
+{
+	struct mask_set *set = build(ALL_PRESETS, NULL, 0);
+	struct mask_stream *s = mask_stream_new(set);
+	struct out o = { 0 };
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"a sk", 4, collect, &o), 0);
+	cr_assert_gt(mask_stream_held(s), 0);
+	uint64_t first = mask_stream_hold_id(s);
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"-a", 2, collect, &o), 0);
+	cr_expect_eq(mask_stream_hold_id(s), first, "the same hold, grown");
+	cr_assert_eq(mask_stream_feed(s, (const uint8_t *)"\nAKIAIOSF", 9, collect, &o), 0);
+	cr_assert_gt(mask_stream_held(s), 0);
+	cr_expect_neq(mask_stream_hold_id(s), first, "sk-a went out: AKIA… is a new hold");
+	mask_stream_free(s);
 	free(o.buf);
 	mask_set_free(set);
 }
