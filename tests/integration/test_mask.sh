@@ -841,6 +841,56 @@ for i in range(len(s)):
 	assert_no_leak
 }
 
+# Every secret (a private key block and a bearer header too) split at
+# every byte offset into two writes, and into three (the second cut a
+# third of the line after the first), with a pause of
+# 2 ms between the writes (delay_ms 1000: the pauses never reach it), in
+# one sandboxed run: each line comes out as it would from one write, and
+# no fragment of a secret reaches the screen.
+test_mask_every_split_with_pauses() {
+	mask_setup 1000
+	need_python
+	write_file "$PROJ/splits.py" <<'PY'
+import os, sys, time
+# Arguments: SECRET MASKED pairs; "write" writes the splits, "expect" the masked lines.
+pairs = list(zip(sys.argv[2::2], sys.argv[3::2]))
+for s, masked in pairs:
+    line = ("<" + s + ">\n").encode()
+    cuts = []
+    for k in range(1, len(line)):
+        cuts.append((k,))
+        m = k + max(1, len(line) // 3)
+        if m < len(line):
+            cuts.append((k, m))
+    for c in cuts:
+        if sys.argv[1] == "expect":
+            continue
+        at = 0
+        for x in c + (len(line),):
+            os.write(1, line[at:x])
+            at = x
+            time.sleep(0.002)
+    if sys.argv[1] == "expect":
+        sys.stdout.write(("<" + masked + ">\n") * len(cuts))
+PY
+	local names=(ANTHROPIC OPENAI_PROJ OPENAI AWS AWS_STS GH_PAT_CLASSIC GH_OAUTH GH_PAT SLACK_BOT
+		SLACK_USER JWT GOOGLE STRIPE_LIVE STRIPE_TEST) masked=(sk-ant-*** sk-*** sk-*** AKIA***
+		ASIA*** ghp_*** gho_*** github_pat_*** xoxb-*** xoxp-*** eyJ*** AIza*** sk_live_***
+		rk_test_***) values=() i
+	for i in "${!names[@]}"; do values+=("${!names[i]}" "${masked[i]}"); done
+	values+=("Bearer $BEARER_TOKEN" "Bearer ***"
+		"$(printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----' "$PEM_BODY")" "***")
+	AG_TIMEOUT=300
+	ag run --audit-log "$AUDIT" -- python3 splits.py write "${values[@]}"
+	assert_status 0
+	"$PYTHON" "$PROJ/splits.py" expect "${values[@]}" >"$T/want"
+	cmp -s "$OUT" "$T/want" || {
+		diff "$T/want" "$OUT" | head -n 20 >&2
+		fail "the split lines should come out as the one-write lines do"
+	}
+	assert_no_leak
+}
+
 # Output never waits longer than delay_ms, so a secret written slower than
 # that (four bytes every 40 ms against the default 30) cannot wait whole:
 # its first bytes go out before they can be told from a word, and it is
