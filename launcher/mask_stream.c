@@ -129,7 +129,8 @@ struct mask_stream {
 		bool on;
 		const struct mask_alt *alt;	/* the pattern it goes on by, or NULL: */
 		const struct mask_literal *lit; /* the denied value it goes on by */
-		size_t len;			/* bytes of it so far (in buf; lit: matched) */
+		size_t off;			/* context bytes before it in buf (lookbehinds) */
+		size_t len; /* bytes in buf: the context, then the secret so far */
 		uint8_t buf[MASK_CONT_MAX];
 	} cont;
 	size_t partial_at; /* where scan() last found a partial match */
@@ -1007,14 +1008,18 @@ static int process(struct mask_stream *s, const uint8_t *p, size_t from, size_t 
 
 /*
  * Keep buf[@stop, @end) as the held bytes, with the context before them:
- * the lookbehind's, or the released partial's (s->rel) when longer.
+ * the released partial's (s->rel) and, before it, the lookbehind's.
  */
 static void keep_held(struct mask_stream *s, size_t stop, size_t end)
 {
-	size_t want = s->set->lookbehind > s->rel ? s->set->lookbehind : s->rel;
+	size_t want = s->set->lookbehind + s->rel;
 	size_t ctx = want < stop ? want : stop;
-	/* A hold that starts at other bytes than before is a new one: its delay starts now. */
-	if (end > stop && (!s->held || stop != s->ctx))
+	/*
+	 * A hold whose first byte came in this write is a new one: its delay
+	 * starts now. One whose first byte was held already keeps the delay
+	 * it had (it runs from no later than that byte's arrival).
+	 */
+	if (end > stop && (!s->held || stop >= s->ctx + s->held))
 		s->hold_id++;
 	memmove(s->buf, s->buf + stop - ctx, ctx + end - stop);
 	s->ctx = ctx;
@@ -1048,9 +1053,12 @@ static void cont_start(struct mask_stream *s, const struct hit *h, const uint8_t
 	s->cont.on = false;
 	s->cont.alt = NULL;
 	s->cont.lit = NULL;
-	if (end - c > MASK_CONT_MAX)
+	/* The bytes before it that a lookbehind may need, then the secret's. */
+	size_t back = set->lookbehind < c ? set->lookbehind : c;
+	if (back + end - c > MASK_CONT_MAX)
 		return;
 	if (h->pattern == set->lit_pattern && set->nlits) {
+		back = 0;
 		for (size_t k = 0; k < set->nlits; k++)
 			if (set->lits[k].len > end - c &&
 			    memcmp(set->lits[k].bytes, p + c, end - c) == 0) {
@@ -1064,9 +1072,23 @@ static void cont_start(struct mask_stream *s, const struct hit *h, const uint8_t
 	}
 	if (!s->cont.alt && !s->cont.lit)
 		return;
-	memcpy(s->cont.buf, p + c, end - c);
-	s->cont.len = end - c;
+	memcpy(s->cont.buf, p + c - back, back + end - c);
+	s->cont.off = back;
+	s->cont.len = back + end - c;
 	s->cont.on = true;
+}
+
+/* Another denied value that begins with the bytes seen so far and goes on with @b, or NULL. */
+static const struct mask_literal *cont_other_literal(const struct mask_stream *s, uint8_t b)
+{
+	const struct mask_set *set = s->set;
+	for (size_t k = 0; k < set->nlits; k++) {
+		const struct mask_literal *l = &set->lits[k];
+		if (l->len > s->cont.len && l->bytes[s->cont.len] == b &&
+		    memcmp(l->bytes, s->cont.buf, s->cont.len) == 0)
+			return l;
+	}
+	return NULL;
 }
 
 /* How many of @data's first @len bytes still belong to the secret masked at release (dropped). */
@@ -1074,16 +1096,22 @@ static size_t cont_take(struct mask_stream *s, const uint8_t *data, size_t len)
 {
 	size_t n = 0;
 	if (s->cont.lit) {
-		const struct mask_literal *l = s->cont.lit;
-		while (n < len && s->cont.len < l->len && data[n] == l->bytes[s->cont.len])
-			n++, s->cont.len++;
-		if (n < len || s->cont.len == l->len)
+		/* Byte for byte, by whichever denied value the bytes so far still begin. */
+		while (n < len && s->cont.len < s->cont.lit->len && s->cont.len < MASK_CONT_MAX) {
+			const struct mask_literal *l = s->cont.lit;
+			if (data[n] != l->bytes[s->cont.len] &&
+			    !(l = cont_other_literal(s, data[n])))
+				break;
+			s->cont.lit = l;
+			s->cont.buf[s->cont.len++] = data[n++];
+		}
+		if (n < len || s->cont.len >= s->cont.lit->len)
 			s->cont.on = false;
 		return n;
 	}
 	size_t take = len < MASK_CONT_MAX - s->cont.len ? len : MASK_CONT_MAX - s->cont.len;
 	memcpy(s->cont.buf + s->cont.len, data, take);
-	int rc = pcre2_match(s->cont.alt->alone, s->cont.buf, s->cont.len + take, 0,
+	int rc = pcre2_match(s->cont.alt->alone, s->cont.buf, s->cont.len + take, s->cont.off,
 			     PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, s->md1, s->mctx);
 	if (rc == PCRE2_ERROR_PARTIAL) {
 		n = take; /* all of it may still be the secret */
@@ -1169,6 +1197,7 @@ int mask_stream_feed(struct mask_stream *s, const uint8_t *data, size_t len, mas
 			if ((r = process(s, data, 0, len, emit, ctx, &stop)) < 0)
 				return stream_fail(s, r);
 			memcpy(s->buf, data + stop, len - stop);
+			s->ctx = 0;
 			s->held = len - stop;
 			if (s->held)
 				s->hold_id++;
@@ -1286,6 +1315,15 @@ static bool distinctive(const struct mask_stream *s, const struct hit *h, size_t
 	return looks_random(p, a, end, h->show_prefix < 4);
 }
 
+/* Occurrences masked so far, all patterns. */
+static uint64_t total_count(const struct mask_stream *s)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < s->set->npatterns; i++)
+		n += s->counts[i];
+	return n;
+}
+
 /*
  * Emit @s->buf[@from, @end) now, no partial left: complete matches masked
  * (those running to @end are followed into later writes), a partial at its
@@ -1296,19 +1334,21 @@ static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emi
 			void *ctx)
 {
 	struct hit h = { 0 };
-	size_t stop;
+	size_t stop, c;
 	int r;
 
-	s->partial_at = end;
-	if ((r = scan(s, s->buf, from, end, end, true, emit, ctx, &stop)) < 0)
-		return r;
-	if (stop >= end)
-		return 0;
-	size_t c = s->partial_at < end ? s->partial_at : stop;
-	if ((r = emit_bytes(emit, ctx, s->buf + stop, c - stop)) < 0)
-		return r;
-	/* Complete already (it could only go on): masked, and followed. */
-	if (probe(s, s->buf, c, end, false, &h) == PROBE_MATCH) {
+	for (;;) {
+		s->partial_at = end;
+		if ((r = scan(s, s->buf, from, end, end, true, emit, ctx, &stop)) < 0)
+			return r;
+		if (stop >= end)
+			return 0;
+		c = s->partial_at < end ? s->partial_at : stop;
+		if ((r = emit_bytes(emit, ctx, s->buf + stop, c - stop)) < 0)
+			return r;
+		/* Complete already (it could only go on): masked, and followed. */
+		if (probe(s, s->buf, c, end, false, &h) != PROBE_MATCH)
+			break;
 		if ((r = emit_mask(emit, ctx, s->buf + c, &h)) < 0)
 			return r;
 		s->counts[h.pattern]++;
@@ -1316,7 +1356,7 @@ static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emi
 			cont_start(s, &h, s->buf, c, end);
 			return 0;
 		}
-		return release_from(s, h.end, end, emit, ctx);
+		from = h.end;
 	}
 	if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
 	    distinctive(s, &h, c, end)) {
@@ -1327,15 +1367,10 @@ static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emi
 		return 0;
 	}
 	/* Let out as it is, complete matches after it still masked. */
-	uint64_t before = 0;
-	for (size_t i = 0; i < s->set->npatterns; i++)
-		before += s->counts[i];
+	uint64_t before = total_count(s);
 	if ((r = scan(s, s->buf, c, end, end, false, emit, ctx, &stop)) < 0)
 		return r;
-	uint64_t after = 0;
-	for (size_t i = 0; i < s->set->npatterns; i++)
-		after += s->counts[i];
-	if (after == before && end - c <= MASK_REL_MAX && one_line(s->buf, c, end) &&
+	if (total_count(s) == before && end - c <= MASK_REL_MAX && one_line(s->buf, c, end) &&
 	    partial_owner(s, s->buf, c, end, &h))
 		s->rel = end - c;
 	return 0;
@@ -1344,7 +1379,7 @@ static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emi
 /* The release and the final flush: everything held goes out now. */
 static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 {
-	size_t end = s->ctx + s->held, from = s->ctx;
+	size_t end = s->ctx + s->held, from = s->ctx, stop;
 	struct hit h = { 0 };
 	int r;
 
@@ -1376,10 +1411,16 @@ static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 		}
 		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
 		    end - c <= MASK_REL_MAX) {
-			/* Still only a beginning: out as it is, and still where a match may begin. */
-			if ((r = emit_bytes(emit, ctx, s->buf + s->ctx, end - s->ctx)) < 0)
+			/*
+			 * Still only a beginning: out as it is (complete matches in
+			 * it masked), and still where a match may begin when none
+			 * was.
+			 */
+			uint64_t before = total_count(s);
+			if ((r = scan(s, s->buf, s->ctx, end, end, false, emit, ctx, &stop)) < 0)
 				return r;
-			s->rel = end - c;
+			if (total_count(s) == before)
+				s->rel = end - c;
 			keep_held(s, end, end);
 			return 0;
 		}
@@ -1401,6 +1442,7 @@ int mask_stream_flush(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 	int r = release_held(s, emit, ctx);
 	/* The end: nothing more comes to continue a secret or begin one. */
 	s->rel = 0;
+	s->ctx = 0;
 	s->cont.on = false;
 	return r < 0 ? stream_fail(s, r) : 0;
 }

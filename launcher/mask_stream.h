@@ -10,7 +10,7 @@
  * pty): bytes go in as they come; bytes come out at once unless they could
  * still be the start of a secret, which are held back until the secret is
  * complete (masked) or impossible (released), or until the caller's delay
- * runs out (mask_stream_flush()). PCRE2 partial matching decides what could
+ * runs out (mask_stream_release()). PCRE2 partial matching decides what could
  * still start a match, so only those bytes wait.
  *
  * Pure: no I/O, no clock; output goes to a callback. Not thread-safe: one
