@@ -1315,6 +1315,34 @@ static bool distinctive(const struct mask_stream *s, const struct hit *h, size_t
 	return looks_random(p, a, end, h->show_prefix < 4);
 }
 
+/*
+ * Where in the bytes @s->buf[@from, @end) about to be let out a secret may
+ * still be arriving, to keep that much as context (returns its length, 0:
+ * none): the first position in the last MASK_REL_MAX bytes where a match
+ * could go on past @end, whose bytes after its shown prefix are one token
+ * (or that is the beginning of a denied value).
+ * Not a partial that runs over text (a PEM header named in a sentence
+ * could go on forever): the key written after it, in the same bytes, is
+ * the one to keep.
+ */
+static size_t live_partial(struct mask_stream *s, size_t from, size_t end)
+{
+	struct hit h = { 0 };
+	size_t c = end - from > MASK_REL_MAX ? end - MASK_REL_MAX : from;
+	while ((c = next_candidate(s->set, s->buf, c, end, end)) < end) {
+		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end)) {
+			/* A denied value's exact bytes may hold spaces; a pattern's token may not. */
+			size_t i = c + h.show_prefix < end ? c + h.show_prefix : end;
+			while (i < end && token_byte(s->buf[i]))
+				i++;
+			if (i == end || (h.pattern == s->set->lit_pattern && s->set->nlits))
+				return end - c;
+		}
+		c++;
+	}
+	return 0;
+}
+
 /* Occurrences masked so far, all patterns. */
 static uint64_t total_count(const struct mask_stream *s)
 {
@@ -1370,9 +1398,8 @@ static int release_from(struct mask_stream *s, size_t from, size_t end, mask_emi
 	uint64_t before = total_count(s);
 	if ((r = scan(s, s->buf, c, end, end, false, emit, ctx, &stop)) < 0)
 		return r;
-	if (total_count(s) == before && end - c <= MASK_REL_MAX && one_line(s->buf, c, end) &&
-	    partial_owner(s, s->buf, c, end, &h))
-		s->rel = end - c;
+	if (total_count(s) == before)
+		s->rel = live_partial(s, c, end);
 	return 0;
 }
 
@@ -1420,7 +1447,7 @@ static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 			if ((r = scan(s, s->buf, s->ctx, end, end, false, emit, ctx, &stop)) < 0)
 				return r;
 			if (total_count(s) == before)
-				s->rel = end - c;
+				s->rel = live_partial(s, c, end);
 			keep_held(s, end, end);
 			return 0;
 		}

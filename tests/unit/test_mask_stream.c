@@ -1193,6 +1193,25 @@ Test(mask_stream, release_second_review)
 				  "AKIAIOSFODNN7EXAMPLE", NULL, " done\n" };
 	run_steps(set, pem_key, 5, &o);
 	expect_out(&o, "-----BEGIN RSA PRIVATE KEY----- named; key AKIA*** done\n", "pem then key");
+	/* The key itself split by a release, after the header (third review). */
+	out_reset(&o);
+	const char *pem_split[] = { "-----BEGIN RSA PRIVATE KEY----- key AKIAIOSF", NULL,
+				    "ODNN7EXAMPLE done\n" };
+	run_steps(set, pem_split, 3, &o);
+	expect_out(&o, "-----BEGIN RSA PRIVATE KEY----- key AKIAIOSF*** done\n", "pem, key split");
+	out_reset(&o);
+	run_released(set, "-----BEGIN RSA PRIVATE KEY----- named; key AKIAIOSFODNN7EXAMPLE done\n",
+		     1, 1, &o, NULL);
+	cr_expect_not(tail_leaked(&o, "AKIAIOSFODNN7EXAMPLE", 12, 6), "pem, key slow: '%.*s'",
+		      (int)o.len, (const char *)o.buf);
+	out_reset(&o);
+	const char *pem_ant[] = { "x -----BEGIN PRIVATE KEY----- sk-ant-api03-Xq3L", NULL,
+				  "k9vPz2RmT7wYbN4cJ8hF1dS6gA5eK0uI-oBqWxZy_AA done\n" };
+	run_steps(set, pem_ant, 3, &o);
+	cr_expect_not(tail_leaked(&o,
+				  "sk-ant-api03-Xq3Lk9vPz2RmT7wYbN4cJ8hF1dS6gA5eK0uI-oBqWxZy_AA",
+				  17, 6),
+		      "pem, anthropic split: '%.*s'", (int)o.len, (const char *)o.buf);
 	out_reset(&o);
 	const char *tok[] = { "token: Ab3dEf6hIj9kL", NULL, "m0pQr1sTu2v rest\n" };
 	run_steps(set, tok, 3, &o);
