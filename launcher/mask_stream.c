@@ -1041,6 +1041,12 @@ static bool token_byte(uint8_t b)
 	       b == '-' || b == '_' || b == '.' || b == '~' || b == '+' || b == '/' || b == '=';
 }
 
+/* Is @h a denied value's (the literals'), not a pattern's? */
+static bool literal_hit(const struct mask_set *set, const struct hit *h)
+{
+	return set->nlits && h->pattern == set->lit_pattern;
+}
+
 /*
  * A secret masked at a release may go on in later writes: remember what
  * of it came (@p[@c, @end)) and by what it goes on, the pattern @h names
@@ -1057,7 +1063,7 @@ static void cont_start(struct mask_stream *s, const struct hit *h, const uint8_t
 	size_t back = set->lookbehind < c ? set->lookbehind : c;
 	if (back + end - c > MASK_CONT_MAX)
 		return;
-	if (h->pattern == set->lit_pattern && set->nlits) {
+	if (literal_hit(set, h)) {
 		back = 0;
 		for (size_t k = 0; k < set->nlits; k++)
 			if (set->lits[k].len > end - c &&
@@ -1298,7 +1304,7 @@ static bool distinctive(const struct mask_stream *s, const struct hit *h, size_t
 	const uint8_t *p = s->buf;
 	if (end - c < MASK_PARTIAL_MIN)
 		return false;
-	if (h->pattern == s->set->lit_pattern && s->set->nlits) {
+	if (literal_hit(s->set, h)) {
 		/*
 		 * A denied value's first bytes: 8 with letters and digits, or 12
 		 * ("https://" alone, the start of many values and of ordinary
@@ -1335,7 +1341,7 @@ static size_t live_partial(struct mask_stream *s, size_t from, size_t end)
 			size_t i = c + h.show_prefix < end ? c + h.show_prefix : end;
 			while (i < end && token_byte(s->buf[i]))
 				i++;
-			if (i == end || (h.pattern == s->set->lit_pattern && s->set->nlits))
+			if (i == end || literal_hit(s->set, &h))
 				return end - c;
 		}
 		c++;
@@ -1427,8 +1433,8 @@ static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 			keep_held(s, end, end);
 			return 0;
 		}
-		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
-		    distinctive(s, &h, c, end)) {
+		bool live = partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end);
+		if (live && distinctive(s, &h, c, end)) {
 			h.end = end;
 			if ((r = emit_tail_mask(s, emit, ctx, &h, c)) < 0)
 				return r;
@@ -1436,8 +1442,7 @@ static int release_held(struct mask_stream *s, mask_emit_fn emit, void *ctx)
 			keep_held(s, end, end);
 			return 0;
 		}
-		if (partial_owner(s, s->buf, c, end, &h) && one_line(s->buf, c, end) &&
-		    end - c <= MASK_REL_MAX) {
+		if (live && end - c <= MASK_REL_MAX) {
 			/*
 			 * Still only a beginning: out as it is (complete matches in
 			 * it masked), and still where a match may begin when none
